@@ -1,0 +1,147 @@
+/**
+ * The storage the MVCC layer needs, as a small interface.
+ *
+ * The wasm engine (`src/engine/`) satisfies it; so does {@linkcode MemoryBackend}, a sorted
+ * in-memory fake, so MVCC tests run without wasm (etcd's mvcc → backend split).
+ *
+ * @module
+ */
+
+import { BTree } from "./btree.ts";
+import { bytesToKey, keyToBytes } from "./keys.ts";
+
+/** The revision-keyed log table (must match the engine's `TABLE_LOG`). */
+export const LOG = 0;
+/** The non-revisioned meta table (must match the engine's `TABLE_META`). */
+export const META = 1;
+/** A table ID. */
+export type TableId = typeof LOG | typeof META;
+
+/** A set of writes applied atomically by {@linkcode Backend.write}. */
+export interface BackendBatch {
+  put(table: TableId, key: Uint8Array, value: Uint8Array): void;
+  delete(table: TableId, key: Uint8Array): void;
+  deleteRange(table: TableId, start: Uint8Array, end: Uint8Array): void;
+  clear(): void;
+  readonly size: number;
+}
+
+/** Options of {@linkcode Backend.scan}. */
+export interface ScanOptions {
+  limit?: number;
+  startExclusive?: boolean;
+  reverse?: boolean;
+}
+
+/** Ordered tables of byte keys and values. */
+export interface Backend {
+  /** An owned copy of the value under `key`. */
+  get(table: TableId, key: Uint8Array): Uint8Array | undefined;
+  /**
+   * Visits `[start, end)` in key order (`end` undefined: to the end). The views passed to
+   * `visit` are valid only during the call; returning false stops. Returns rows visited.
+   */
+  scan(
+    table: TableId,
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    options: ScanOptions,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean | void,
+  ): number;
+  /** Applies a batch atomically. */
+  write(batch: BackendBatch): void;
+  /** A new empty batch for this backend. */
+  createBatch(): BackendBatch;
+}
+
+interface Row {
+  key: string;
+  value: Uint8Array;
+}
+
+type Op =
+  | { kind: "put"; table: TableId; key: string; value: Uint8Array }
+  | { kind: "delete"; table: TableId; key: string }
+  | { kind: "deleteRange"; table: TableId; start: string; end: string };
+
+class MemoryBatch implements BackendBatch {
+  ops: Op[] = [];
+  get size(): number {
+    return this.ops.length;
+  }
+  put(table: TableId, key: Uint8Array, value: Uint8Array): void {
+    this.ops.push({ kind: "put", table, key: bytesToKey(key), value: value.slice() });
+  }
+  delete(table: TableId, key: Uint8Array): void {
+    this.ops.push({ kind: "delete", table, key: bytesToKey(key) });
+  }
+  deleteRange(table: TableId, start: Uint8Array, end: Uint8Array): void {
+    this.ops.push({ kind: "deleteRange", table, start: bytesToKey(start), end: bytesToKey(end) });
+  }
+  clear(): void {
+    this.ops = [];
+  }
+}
+
+/** A {@linkcode Backend} held in memory, for tests. `failNextWrite` injects a write error. */
+export class MemoryBackend implements Backend {
+  readonly #tables = [new BTree<Row>(), new BTree<Row>()];
+  /** When set, the next `write` throws this error and applies nothing. */
+  failNextWrite: Error | undefined;
+  /** Count of successful `write` calls. */
+  writes = 0;
+
+  get(table: TableId, key: Uint8Array): Uint8Array | undefined {
+    return this.#tables[table]!.get(bytesToKey(key))?.value.slice();
+  }
+
+  scan(
+    table: TableId,
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    options: ScanOptions,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean | void,
+  ): number {
+    const s = bytesToKey(start);
+    const e = end === undefined ? undefined : bytesToKey(end);
+    const limit = options.limit ?? Infinity;
+    let n = 0;
+    const each = (row: Row): boolean => {
+      if (options.startExclusive && row.key === s) return true;
+      if (n >= limit) return false;
+      n++;
+      return visit(keyToBytes(row.key), row.value) !== false;
+    };
+    if (options.reverse) this.#tables[table]!.scanReverse(s, e, each);
+    else this.#tables[table]!.scan(s, e, each);
+    return n;
+  }
+
+  write(batch: BackendBatch): void {
+    if (this.failNextWrite) {
+      const err = this.failNextWrite;
+      this.failNextWrite = undefined;
+      throw err;
+    }
+    for (const op of (batch as MemoryBatch).ops) {
+      const t = this.#tables[op.table]!;
+      if (op.kind === "put") t.set({ key: op.key, value: op.value });
+      else if (op.kind === "delete") t.delete(op.key);
+      else {
+        const doomed: string[] = [];
+        t.scan(op.start, op.end, (row) => void doomed.push(row.key));
+        for (const k of doomed) t.delete(k);
+      }
+    }
+    this.writes++;
+  }
+
+  createBatch(): BackendBatch {
+    return new MemoryBatch();
+  }
+
+  /** Rows in a table (for tests). */
+  rowCount(table: TableId): number {
+    return this.#tables[table]!.size;
+  }
+}
