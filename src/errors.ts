@@ -35,7 +35,15 @@ export type KvErrorCode =
   // storage
   | "wal-corrupt"
   | "wal-io"
-  | "engine";
+  | "engine"
+  // object store and checkpoints
+  | "object-not-found"
+  | "precondition-failed"
+  | "object-store-unavailable"
+  | "checkpoint-corrupt"
+  | "format-unsupported"
+  // wire
+  | "malformed-request";
 
 /** Base class: an error with a literal code that the server layer maps to a gRPC status. */
 export class KvError extends Error {
