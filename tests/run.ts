@@ -24,7 +24,7 @@ interface Rgw {
   endpoint: string;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -33,8 +33,8 @@ async function freePort(): Promise<number> {
 
 async function startRgw(): Promise<Rgw> {
   const dir = await Deno.makeTempDir({ prefix: "t4-rgw-" });
-  const port = await freePort();
-  const monPort = await freePort();
+  const port = freePort();
+  const monPort = freePort();
   const started = performance.now();
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [RGW_SCRIPT, "up", dir, String(port), String(monPort)],

@@ -1,0 +1,96 @@
+/**
+ * {@linkcode NodeConfig}: what a node needs to open, with T4's defaults.
+ *
+ * @module
+ */
+
+import { DEFAULT_MAX_TXN_OPS } from "../mvcc/mod.ts";
+
+/** Configuration of a node (the embedded store and the server share it). */
+export interface NodeConfig {
+  /** Directory for the engine file, the WAL and the lock. Created if missing. */
+  dataDir: string;
+  /** This node's name; default the host name, else `node-0`. */
+  nodeId?: string;
+  /** etcd's `--max-txn-ops`; default 128. */
+  maxTxnOps?: number;
+  /** WAL segment size in bytes before rotation; default 64 MiB. */
+  segmentBytes?: number;
+  /** Engine page cache in KiB; default 65536 (64 MiB). */
+  cacheKiB?: number;
+  /** Bytes of current values cached in memory by the MVCC layer; default 64 MiB. */
+  valueCacheBytes?: number;
+  /** How often expired leases are looked for, in ms; default 500. */
+  leaseCheckIntervalMs?: number;
+  /**
+   * How often the engine is checkpointed (fsynced) so that covered local WAL segments can be
+   * deleted, in ms; default 30,000.
+   */
+  walCleanupIntervalMs?: number;
+  /** Milliseconds clock for lease deadlines; default `performance.now` (tests inject one). */
+  now?: () => number;
+  /**
+   * Operator recovery for a WAL damaged in the middle: cut it at the first bad frame and start
+   * from the valid prefix (entries after the damage are lost). Default false: refuse to open.
+   */
+  truncateCorruptWal?: boolean;
+}
+
+/** A {@linkcode NodeConfig} with every default filled in. */
+export type ResolvedNodeConfig = Required<NodeConfig>;
+
+/** The host name, or `node-0` when it cannot be read. */
+export function defaultNodeId(): string {
+  try {
+    return Deno.hostname() || "node-0";
+  } catch {
+    return "node-0";
+  }
+}
+
+/** Fills in defaults and checks ranges. */
+export function resolveNodeConfig(config: NodeConfig): ResolvedNodeConfig {
+  if (typeof config.dataDir !== "string" || config.dataDir.length === 0) {
+    throw new TypeError("Invalid node config: dataDir must be a non-empty path");
+  }
+  const resolved: ResolvedNodeConfig = {
+    dataDir: config.dataDir,
+    nodeId: config.nodeId || defaultNodeId(),
+    maxTxnOps: config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS,
+    segmentBytes: config.segmentBytes ?? 64 * 1024 * 1024,
+    cacheKiB: config.cacheKiB ?? 65536,
+    valueCacheBytes: config.valueCacheBytes ?? 64 * 1024 * 1024,
+    leaseCheckIntervalMs: config.leaseCheckIntervalMs ?? 500,
+    walCleanupIntervalMs: config.walCleanupIntervalMs ?? 30_000,
+    now: config.now ?? (() => performance.now()),
+    truncateCorruptWal: config.truncateCorruptWal ?? false,
+  };
+  for (
+    const [name, value, min] of [
+      ["maxTxnOps", resolved.maxTxnOps, 1],
+      ["segmentBytes", resolved.segmentBytes, 4096],
+      ["cacheKiB", resolved.cacheKiB, 1],
+      ["valueCacheBytes", resolved.valueCacheBytes, 0],
+      ["leaseCheckIntervalMs", resolved.leaseCheckIntervalMs, 1],
+      ["walCleanupIntervalMs", resolved.walCleanupIntervalMs, 1],
+    ] as const
+  ) {
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new RangeError(
+        `Invalid node config: ${name} must be an integer >= ${min}, got ${value}`,
+      );
+    }
+  }
+  return resolved;
+}
+
+/** FNV-1a, 64-bit: a stable ID from a name (member and cluster IDs). Never 0. */
+export function stableId(name: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  const bytes = new TextEncoder().encode(name);
+  for (const b of bytes) {
+    h ^= BigInt(b);
+    h = (h * 0x100000001b3n) & 0xffff_ffff_ffff_ffffn;
+  }
+  return h === 0n ? 1n : h;
+}

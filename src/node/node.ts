@@ -1,0 +1,382 @@
+/**
+ * {@linkcode T4Node}: the composition root. `open` takes the data directory's lock, opens the
+ * engine and the MVCC store over it, replays the local WAL after the engine's applied sequence,
+ * opens the WAL for appending and starts the commit pipeline, the lease keeper and the
+ * background maintenance (physical compaction, WAL cleanup).
+ *
+ * Its request methods take and return the MVCC layer's shapes (binary-string keys, see
+ * `src/mvcc/keys.ts`); the embedded API (`store.ts`) and the gRPC server convert at their
+ * edges.
+ *
+ * @module
+ */
+
+import { FencedError, KvError } from "../errors.ts";
+import { Engine } from "../engine/mod.ts";
+import {
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type Kv,
+  type LeaseInfo,
+  MvccStore,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
+  WatchHub,
+} from "../mvcc/mod.ts";
+import { replayWal, WalWriter } from "../wal/mod.ts";
+import { type BatchJob, type CommitObserver, CommitPipeline } from "./commit.ts";
+import { type NodeConfig, type ResolvedNodeConfig, resolveNodeConfig, stableId } from "./config.ts";
+import { type DataDirLayout, dataDirLayout, DataDirLock } from "./data_dir.ts";
+
+/** What {@linkcode T4Node.open} did to recover, for logs and metrics. */
+export interface RecoveryReport {
+  /** WAL entries replayed into the engine. */
+  replayedEntries: number;
+  /** The applied sequence after recovery. */
+  appliedSeq: number;
+  /** The store revision after recovery. */
+  revision: number;
+  /** Milliseconds the whole open took. */
+  durationMs: number;
+  /** Set when the last WAL segment ended in a torn write (a crash mid-append); it was cut. */
+  tornTail?: { segment: string; offset: number };
+  /** Set when `truncateCorruptWal` cut a damaged WAL. */
+  truncated?: { segment: string; offset: number; reason: string };
+}
+
+/** A node's state as the Status RPC and `/readyz` report it. */
+export interface NodeStatus {
+  revision: number;
+  compactRevision: number;
+  appliedSeq: number;
+  term: number;
+  role: "single" | "leader" | "follower";
+  fenced: string | undefined;
+  dbSize: number;
+  dbSizeInUse: number;
+  keys: number;
+  leases: number;
+  watchers: number;
+}
+
+/** Observers a server or test attaches (metrics). */
+export interface NodeObserver extends CommitObserver {
+  /** A lease expired and was revoked. */
+  leaseExpired?(id: bigint): void;
+}
+
+/** A single node: the engine, the WAL, the store and their background work. */
+export class T4Node implements AsyncDisposable {
+  /** The configuration with defaults filled in. */
+  readonly config: ResolvedNodeConfig;
+  /** Paths inside the data directory. */
+  readonly layout: DataDirLayout;
+  /** The store (reads are safe to call directly; writes go through {@linkcode submit}). */
+  readonly store: MvccStore;
+  /** The watch hub. */
+  readonly hub: WatchHub;
+  /** This member's ID (stable: derived from the node ID). */
+  readonly memberId: bigint;
+  /** The cluster's ID (stable: derived from the cluster's identity). */
+  readonly clusterId: bigint;
+  /** What recovery did. */
+  readonly recovery: RecoveryReport;
+  readonly #lock: DataDirLock;
+  readonly #engine: Engine;
+  readonly #wal: WalWriter;
+  readonly #pipeline: CommitPipeline;
+  readonly #observer: NodeObserver;
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #revoking = new Set<bigint>();
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    config: ResolvedNodeConfig,
+    parts: {
+      layout: DataDirLayout;
+      lock: DataDirLock;
+      engine: Engine;
+      store: MvccStore;
+      wal: WalWriter;
+      recovery: RecoveryReport;
+      observer: NodeObserver;
+    },
+  ) {
+    this.config = config;
+    this.layout = parts.layout;
+    this.#lock = parts.lock;
+    this.#engine = parts.engine;
+    this.store = parts.store;
+    this.#wal = parts.wal;
+    this.recovery = parts.recovery;
+    this.#observer = parts.observer;
+    this.hub = new WatchHub(this.store);
+    this.memberId = stableId(`t4-member:${config.nodeId}`);
+    this.clusterId = stableId(`t4-cluster:${config.nodeId}`);
+    this.#pipeline = new CommitPipeline(this.store, this.#wal, {
+      idleWork: () => !this.store.compactStep(2000),
+      observer: parts.observer,
+    });
+    this.store.lessor.refreshAll();
+    this.#timers.push(
+      setInterval(() => this.#expireLeases(), config.leaseCheckIntervalMs),
+      setInterval(() => void this.#cleanWal(), config.walCleanupIntervalMs),
+    );
+    if (this.store.compactedThrough < this.store.compactRevision) this.#pipeline.kickIdle();
+  }
+
+  /**
+   * Opens (creating if needed) the node in `config.dataDir` and recovers it.
+   *
+   * @throws {KvError} when the directory is locked by another process, the engine file is
+   * damaged, or the WAL is corrupt in the middle (the message names the segment and offset).
+   */
+  static async open(config: NodeConfig, observer: NodeObserver = {}): Promise<T4Node> {
+    const started = performance.now();
+    const resolved = resolveNodeConfig(config);
+    const layout = dataDirLayout(resolved.dataDir);
+    const lock = await DataDirLock.acquire(layout);
+    let engine: Engine | undefined;
+    try {
+      engine = await Engine.open(layout.engineFile, { cacheKiB: resolved.cacheKiB });
+      const store = MvccStore.open(engine, {
+        cacheBytes: resolved.valueCacheBytes,
+        maxTxnOps: resolved.maxTxnOps,
+        now: resolved.now,
+      });
+      const afterSeq = store.appliedSeq;
+      const replay = await replayWal(
+        layout.walDir,
+        { afterSeq, repair: true, truncateCorrupt: resolved.truncateCorruptWal },
+        (record) => store.replay(record),
+      );
+      store.finishReplay();
+      const term = Math.max(store.term, replay.lastTerm, 1);
+      store.term = term;
+      const wal = await WalWriter.open(layout.walDir, {
+        term,
+        nextSeq: Math.max(replay.lastSeq, store.appliedSeq) + 1,
+        segmentBytes: resolved.segmentBytes,
+      });
+      const recovery: RecoveryReport = {
+        replayedEntries: store.appliedSeq - afterSeq,
+        appliedSeq: store.appliedSeq,
+        revision: store.revision,
+        durationMs: performance.now() - started,
+      };
+      if (replay.tornTail) {
+        recovery.tornTail = { segment: replay.tornTail.segment, offset: replay.tornTail.offset };
+      }
+      if (replay.truncated) {
+        const t = replay.truncated;
+        recovery.truncated = { segment: t.segment, offset: t.offset, reason: t.reason };
+      }
+      return new T4Node(resolved, { layout, lock, engine, store, wal, recovery, observer });
+    } catch (err: unknown) {
+      try {
+        engine?.close();
+      } catch { /* the open error matters more */ }
+      lock.close();
+      throw err;
+    }
+  }
+
+  /** The error that fenced this node, if it is fenced. */
+  get fenced(): FencedError | undefined {
+    return this.#pipeline.fenced;
+  }
+
+  /** Whether {@linkcode close} has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Queues a write job for the next group commit (see {@linkcode CommitPipeline.submit}). */
+  submit<T>(job: BatchJob<T>): Promise<T> {
+    return this.#pipeline.submit(job);
+  }
+
+  /** Fences the node: no more writes or linearizable reads; `reason` says why. */
+  fence(reason: string, cause?: unknown): FencedError {
+    return this.#pipeline.fence(reason, cause);
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /**
+   * etcd's Range. Linearizable reads (the default) fail on a fenced node; serializable ones
+   * read the local durable state.
+   */
+  range(r: RangeRequest): RangeResponse {
+    if (!r.serializable) this.#checkLinearizable();
+    return this.store.range(r);
+  }
+
+  /** One key at `revision` (0: current); a fast path for point reads. */
+  get(key: string, revision = 0, serializable = false): Kv | undefined {
+    if (!serializable) this.#checkLinearizable();
+    return this.store.get(key, revision);
+  }
+
+  #checkLinearizable(): void {
+    const fenced = this.#pipeline.fenced;
+    if (fenced) throw fenced;
+    if (this.#closing) throw new FencedError("the node is shutting down");
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** etcd's Put. */
+  put(r: PutRequest): Promise<PutResponse> {
+    return this.submit((s) => s.put(r));
+  }
+
+  /** etcd's DeleteRange. */
+  deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    return this.submit((s) => s.deleteRange(r));
+  }
+
+  /** etcd's Txn. */
+  txn(r: TxnRequest): Promise<TxnResponse> {
+    return this.submit((s) => s.txn(r));
+  }
+
+  /** etcd's Compact: records the compact revision; physical compaction follows in steps. */
+  async compact(revision: number): Promise<{ revision: number }> {
+    const out = await this.submit((s) => s.compact(revision));
+    this.#pipeline.kickIdle();
+    return out;
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  /** etcd's LeaseGrant (`id` 0: the node picks one). */
+  leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }> {
+    return this.submit((s) => s.grantLease(id, ttl));
+  }
+
+  /** etcd's LeaseRevoke: deletes the attached keys at one revision. */
+  leaseRevoke(id: bigint): Promise<{ revision: number }> {
+    return this.submit((s) => s.revokeLease(id));
+  }
+
+  /** etcd's LeaseKeepAlive: renews in memory only; returns the TTL, 0 for an unknown lease. */
+  leaseKeepAlive(id: bigint): number {
+    this.#checkLinearizable();
+    if (this.#revoking.has(id)) return 0;
+    return this.store.lessor.keepAlive(id);
+  }
+
+  /** etcd's LeaseTimeToLive. */
+  leaseTimeToLive(id: bigint, keys: boolean): LeaseInfo {
+    return this.store.leaseInfo(id, keys);
+  }
+
+  /** etcd's LeaseLeases: every lease ID. */
+  leases(): bigint[] {
+    return this.store.lessor.ids();
+  }
+
+  #expireLeases(): void {
+    if (this.#pipeline.fenced || this.#closing) return;
+    const lessor = this.store.lessor;
+    for (const id of lessor.expired()) {
+      if (this.#revoking.has(id)) continue;
+      this.#revoking.add(id);
+      this.submit((s) => {
+        const lease = s.lessor.get(id);
+        // a keepalive may have renewed it while the revoke waited for its batch
+        if (!lease || lease.deadline > this.config.now()) return false;
+        s.revokeLease(id);
+        return true;
+      }).then(
+        (revoked) => revoked && this.#observer.leaseExpired?.(id),
+        () => {/* fenced or closing: the lease stays until the next leader or open */},
+      ).finally(() => this.#revoking.delete(id));
+    }
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  /** Checkpoints the engine (fsync) and deletes local WAL segments it fully covers. */
+  async #cleanWal(): Promise<void> {
+    if (this.#pipeline.fenced || this.#closing) return;
+    const sealed = this.#wal.segments().filter((s) => s.sealed);
+    if (sealed.length === 0) return;
+    try {
+      const applied = this.store.appliedSeq;
+      this.#engine.checkpoint(true);
+      await this.#wal.removeSegmentsThrough(applied);
+    } catch (err: unknown) {
+      this.fence(`Cannot checkpoint the engine: ${err instanceof Error ? err.message : err}`, err);
+    }
+  }
+
+  /** The node's state for Status, metrics and readiness. */
+  status(): NodeStatus {
+    const stats = this.#engine.stats();
+    return {
+      revision: this.store.revision,
+      compactRevision: this.store.compactRevision,
+      appliedSeq: this.store.appliedSeq,
+      term: this.store.term,
+      role: "single",
+      fenced: this.#pipeline.fenced?.message,
+      dbSize: stats.fileBytes + stats.walBytes,
+      dbSizeInUse: (stats.pageCount - stats.freelistCount) * stats.pageSize,
+      keys: this.store.index.size,
+      leases: this.store.lessor.size,
+      watchers: this.hub.size,
+    };
+  }
+
+  /** Runs the engine's integrity check (every page; for tests and `t4 inspect`). */
+  check(): string[] {
+    return this.#engine.check();
+  }
+
+  /**
+   * Stops background work, lets the batch in flight finish, closes the WAL (sealing the active
+   * segment) and the engine, and releases the directory lock. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.hub.close();
+    await this.#pipeline.close();
+    const errors: unknown[] = [];
+    try {
+      await this.#wal.close();
+    } catch (err: unknown) {
+      errors.push(err);
+    }
+    try {
+      this.#engine.close();
+    } catch (err: unknown) {
+      errors.push(err);
+    }
+    this.#lock.close();
+    if (errors.length > 0) {
+      throw new KvError("engine", `Cannot close the node cleanly: ${errors.map(text).join("; ")}`, {
+        cause: errors[0],
+      });
+    }
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function text(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
