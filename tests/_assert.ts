@@ -95,25 +95,29 @@ function checkError(err: unknown, cls?: ErrorClass, includes?: string): Error {
 }
 
 /** Calls `fn` and returns the Error it throws; fails if it does not throw. */
-export function assertThrows(fn: () => unknown, cls?: ErrorClass, includes?: string): Error {
+export function assertThrows<E extends Error = Error>(
+  fn: () => unknown,
+  cls?: abstract new (...args: never[]) => E,
+  includes?: string,
+): E {
   try {
     fn();
   } catch (err: unknown) {
-    return checkError(err, cls, includes);
+    return checkError(err, cls, includes) as E;
   }
   throw new AssertionError("expected the function to throw");
 }
 
 /** Awaits `fn` and returns the Error it rejects with; fails if it resolves. */
-export async function assertRejects(
+export async function assertRejects<E extends Error = Error>(
   fn: () => Promise<unknown>,
-  cls?: ErrorClass,
+  cls?: abstract new (...args: never[]) => E,
   includes?: string,
-): Promise<Error> {
+): Promise<E> {
   try {
     await fn();
   } catch (err: unknown) {
-    return checkError(err, cls, includes);
+    return checkError(err, cls as ErrorClass | undefined, includes) as E;
   }
   throw new AssertionError("expected the promise to reject");
 }

@@ -21,7 +21,13 @@ export type { Bytes } from "./keys.ts";
 export { MAX_LEASE_TTL, MIN_LEASE_TTL } from "./lease.ts";
 export type { LogRecord } from "./revision.ts";
 export { MvccStore } from "./store.ts";
-export type { CommitListener, MvccOptions, StoreRecord } from "./store.ts";
+export type {
+  CommitListener,
+  MetaChange,
+  MetaListener,
+  MvccOptions,
+  StoreRecord,
+} from "./store.ts";
 export { DEFAULT_MAX_TXN_OPS } from "./txn.ts";
 export type * from "./types.ts";
 export { Watcher, WatchHub } from "./watch_hub.ts";

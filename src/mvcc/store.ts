@@ -23,7 +23,7 @@ import {
 import { type Backend, type BackendBatch, LOG, META } from "./backend.ts";
 import { decodeEntry, encodeEntry, type EntryOp } from "./entry.ts";
 import { Index, KeyIndex } from "./key_index.ts";
-import { type KeyRange, keyToBytes, toKeyRange } from "./keys.ts";
+import { bytesToKey, type KeyRange, keyToBytes, prefixEnd, toKeyRange } from "./keys.ts";
 import {
   decodeLeaseMeta,
   encodeLeaseMeta,
@@ -90,6 +90,15 @@ export interface MvccOptions {
 /** Called after a batch becomes visible with its records in revision order. */
 export type CommitListener = (records: readonly LogRecord[], revision: number) => void;
 
+/** A change to the non-revisioned meta keyspace; `value` undefined means deleted. */
+export interface MetaChange {
+  key: string;
+  value: Uint8Array | undefined;
+}
+
+/** Called after a batch (live or replayed) that changed meta rows is committed. */
+export type MetaListener = (changes: readonly MetaChange[]) => void;
+
 const EMPTY = new Uint8Array(0);
 const SYS_SEQ = "sys/seq";
 const SYS_REV = "sys/rev";
@@ -100,6 +109,7 @@ const LEASE_PREFIX = "lease/";
 
 interface Batch {
   undo: (() => void)[];
+  meta: MetaChange[];
   records: StoreRecord[];
   engine: BackendBatch;
   events: LogRecord[];
@@ -135,6 +145,7 @@ export class MvccStore {
   readonly #cache: ValueCache;
   readonly #maxTxnOps: number;
   readonly #listeners: CommitListener[] = [];
+  readonly #metaListeners: MetaListener[] = [];
   readonly #revKey = new Uint8Array(REV_BYTES_LEN);
 
   #rev = 1;
@@ -202,6 +213,11 @@ export class MvccStore {
   /** Registers a listener for committed batches (the watch hub). */
   onCommit(listener: CommitListener): void {
     this.#listeners.push(listener);
+  }
+
+  /** Registers a listener for committed meta-keyspace changes (auth state caches). */
+  onMeta(listener: MetaListener): void {
+    this.#metaListeners.push(listener);
   }
 
   // ---------------------------------------------------------------- loading
@@ -444,6 +460,7 @@ export class MvccStore {
     if (this.#batch) throw new Error("MvccStore.beginBatch(): a batch is already open");
     this.#batch = {
       undo: [],
+      meta: [],
       records: [],
       engine: this.#backend.createBatch(),
       events: [],
@@ -473,6 +490,9 @@ export class MvccStore {
     this.#seq = this.#headSeq;
     this.#rev = this.#headRev;
     this.#compactRev = this.#headCompactRev;
+    if (batch.meta.length > 0) {
+      for (const l of this.#metaListeners) l(batch.meta);
+    }
     if (batch.events.length > 0 && !batch.replay) {
       for (const l of this.#listeners) l(batch.events, this.#rev);
     }
@@ -891,11 +911,35 @@ export class MvccStore {
     }
     if (value) batch.engine.put(META, keyToBytes(key), value);
     else batch.engine.delete(META, keyToBytes(key));
+    batch.meta.push({ key, value });
+  }
+
+  /**
+   * Registers `undo` to run if the open batch is aborted, for state a job keeps outside the
+   * store (e.g. an auth cache updated as a request is evaluated).
+   */
+  addUndo(undo: () => void): void {
+    this.#requireBatch().undo.push(undo);
   }
 
   /** Reads a row of the meta keyspace (committed state). */
   getMeta(key: string): Uint8Array | undefined {
     return this.#backend.get(META, keyToBytes(key));
+  }
+
+  /** Visits committed meta rows whose key starts with `prefix`, in key order (owned values). */
+  scanMeta(prefix: string, visit: (key: string, value: Uint8Array) => void): void {
+    if (prefix.startsWith("sys/") || prefix.startsWith(LEASE_PREFIX)) {
+      throw new Error(`MvccStore.scanMeta(): prefix ${JSON.stringify(prefix)} is reserved`);
+    }
+    const end = prefixEnd(prefix);
+    this.#backend.scan(
+      META,
+      keyToBytes(prefix),
+      end === "\0" ? undefined : keyToBytes(end),
+      {},
+      (k, v) => visit(bytesToKey(k), v.slice()),
+    );
   }
 
   // ---------------------------------------------------------------- replay

@@ -1,0 +1,87 @@
+/**
+ * The `t4` command line: turns flags and `T4_*` variables into a configuration and calls the
+ * library. `t4 run` serves etcd's gRPC API; the other commands work on a data directory or an
+ * object store without a running server.
+ *
+ * Usage: `deno run --allow-read --allow-write --allow-net --allow-env --allow-sys cli.ts run
+ * --data-dir ./data --listen 127.0.0.1:3379`, or the compiled binary `t4 run …`.
+ *
+ * @module
+ */
+
+import { Command, Option } from "commander";
+import { configFromFlags, envName, RUN_FLAGS } from "./src/server/flags.ts";
+import { runServer } from "./src/server/mod.ts";
+
+/** Collects the explicitly given values of `flags` from a parsed command, then non-empty env. */
+function flagValues(cmd: Command, names: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  const opts = cmd.opts<Record<string, string | boolean | undefined>>();
+  for (const name of names) {
+    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const source = cmd.getOptionValueSource(key);
+    const value = opts[key];
+    if (source === "cli" && value !== undefined) values.set(name, String(value));
+    else {
+      const env = Deno.env.get(envName(name));
+      if (env !== undefined && env !== "") values.set(name, env);
+    }
+  }
+  return values;
+}
+
+function runCommand(): Command {
+  const cmd = new Command("run")
+    .description("serve the etcd v3 API from a data directory")
+    .helpOption("-h, --help", "show help for run")
+    .addHelpText(
+      "after",
+      "\nEvery flag can also be set with its T4_* environment variable (--data-dir: T4_DATA_DIR);\n" +
+        "a flag on the command line wins, and empty variables are ignored.",
+    );
+  for (const f of RUN_FLAGS) {
+    const arg = f.kind === "bool" ? "[bool]" : "<value>";
+    let help = f.help;
+    if (f.pending) help += ` [not yet available: ${f.pending}]`;
+    help += ` (${envName(f.name)})`;
+    const opt = new Option(`--${f.name} ${arg}`, help);
+    if (f.default !== undefined && f.default !== "") opt.default(f.default);
+    if (f.choices) opt.choices(f.choices);
+    cmd.addOption(opt);
+  }
+  cmd.action(async () => {
+    const config = configFromFlags(flagValues(cmd, RUN_FLAGS.map((f) => f.name)));
+    Deno.exitCode = await runServer(config);
+  });
+  return cmd;
+}
+
+function program(): Command {
+  return new Command("t4")
+    .description("T4: an etcd-compatible key-value store with WAL and S3 durability")
+    .helpOption("-h, --help", "show help")
+    .addCommand(runCommand())
+    .showHelpAfterError()
+    .exitOverride();
+}
+
+/** Prints one line for an error a user can act on; no stack traces. */
+function explain(err: unknown): string {
+  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+    return `missing permission: ${err.message} (the server needs --allow-read, --allow-write, ` +
+      `--allow-net, --allow-env and --allow-sys)`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+if (import.meta.main) {
+  try {
+    await program().parseAsync(Deno.args, { from: "user" });
+  } catch (err: unknown) {
+    const code = (err as { code?: string }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version") Deno.exit(0);
+    if (typeof code === "string" && code.startsWith("commander.")) Deno.exit(128);
+    console.error(`t4: ${explain(err)}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The etcd Lease service. Grants and revokes are WAL entries that do not touch the store
+ * revision (unless a revoke deletes keys); keepalives renew in memory only and answer an
+ * unknown lease with TTL 0 rather than an error, as etcd does.
+ *
+ * @module
+ */
+
+import { keyToBytes } from "../mvcc/mod.ts";
+import type { ServiceContext } from "./context.ts";
+import { decode } from "./decode.ts";
+import type { Method } from "./grpc.ts";
+import {
+  decodeLeaseGrantRequest,
+  decodeLeaseKeepAliveRequest,
+  decodeLeaseRevokeRequest,
+  decodeLeaseTimeToLiveRequest,
+  encodeLeaseGrantResponse,
+  encodeLeaseKeepAliveResponse,
+  encodeLeaseLeasesResponse,
+  encodeLeaseRevokeResponse,
+  encodeLeaseTimeToLiveResponse,
+} from "./pb/mod.ts";
+
+/** The Lease service's methods. */
+export function leaseService(s: ServiceContext): Record<string, Method> {
+  return {
+    LeaseGrant: {
+      kind: "unary",
+      async handler(bytes, ctx) {
+        s.checkLeader(ctx);
+        const req = decode(bytes, decodeLeaseGrantRequest);
+        const res = await s.node.leaseGrant(req.ID, req.TTL);
+        return encodeLeaseGrantResponse({ header: s.currentHeader(), ID: res.id, TTL: res.ttl });
+      },
+    },
+    LeaseRevoke: {
+      kind: "unary",
+      async handler(bytes, ctx) {
+        s.checkLeader(ctx);
+        const req = decode(bytes, decodeLeaseRevokeRequest);
+        const res = await s.node.leaseRevoke(req.ID);
+        return encodeLeaseRevokeResponse({ header: s.header(res.revision) });
+      },
+    },
+    LeaseKeepAlive: {
+      kind: "bidi",
+      handler(call) {
+        s.checkLeader(call.ctx);
+        return {
+          message(bytes) {
+            const req = decode(bytes, decodeLeaseKeepAliveRequest);
+            const ttl = s.node.leaseKeepAlive(req.ID);
+            call.write(encodeLeaseKeepAliveResponse({
+              header: s.currentHeader(),
+              ID: req.ID,
+              TTL: ttl,
+            }));
+          },
+          end() {
+            call.finish();
+          },
+        };
+      },
+    },
+    LeaseTimeToLive: {
+      kind: "unary",
+      handler(bytes, ctx) {
+        s.checkLeader(ctx);
+        const req = decode(bytes, decodeLeaseTimeToLiveRequest);
+        const info = s.node.leaseTimeToLive(req.ID, req.keys);
+        return encodeLeaseTimeToLiveResponse({
+          header: s.currentHeader(),
+          ID: req.ID,
+          TTL: info.ttl,
+          grantedTTL: info.grantedTtl,
+          keys: info.keys.map(keyToBytes),
+        });
+      },
+    },
+    LeaseLeases: {
+      kind: "unary",
+      handler(_bytes, ctx) {
+        s.checkLeader(ctx);
+        return encodeLeaseLeasesResponse({
+          header: s.currentHeader(),
+          leases: s.node.leases().map((ID) => ({ ID })),
+        });
+      },
+    },
+  };
+}

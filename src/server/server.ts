@@ -1,0 +1,278 @@
+/**
+ * {@linkcode startServer}: opens the node, registers the etcd services on the gRPC transport,
+ * serves metrics and health over HTTP, and reports when the node fences itself so `t4 run` can
+ * exit non-zero. {@linkcode runServer} is `t4 run`: start, wait for SIGTERM/SIGINT or a fence,
+ * shut down gracefully.
+ *
+ * @module
+ */
+
+import { errorText, Logger } from "../log.ts";
+import {
+  createMetrics,
+  type Metrics,
+  type MetricsServer,
+  NodeHealth,
+  parseListenAddress,
+  Registry,
+  startMetricsServer,
+} from "../metrics/mod.ts";
+import { grpcCodeName, grpcMethodLabels } from "../metrics/mod.ts";
+import { T4Node } from "../node/mod.ts";
+import { parseHostPort, type ServerConfig } from "./config.ts";
+import { ServiceContext } from "./context.ts";
+import { clusterService, healthService } from "./cluster_service.ts";
+import { GrpcServer, type TlsOptions } from "./grpc.ts";
+import { kvService } from "./kv_service.ts";
+import { leaseService } from "./lease_service.ts";
+import { Alarms, maintenanceService } from "./maintenance_service.ts";
+import { watchService } from "./watch_service.ts";
+
+/** Options of {@linkcode startServer} beyond the configuration. */
+export interface StartOptions {
+  logger?: Logger;
+  registry?: Registry;
+}
+
+/** Why a server stopped serving on its own. */
+export interface StopReason {
+  reason: string;
+  exitCode: number;
+}
+
+/** A running server. */
+export interface T4Server extends AsyncDisposable {
+  readonly node: T4Node;
+  /** The bound client port (useful with `listen` port 0). */
+  readonly port: number;
+  /** The bound metrics port, if metrics are on. */
+  readonly metricsPort: number | undefined;
+  /** The client URL this member reports. */
+  readonly clientUrl: string;
+  readonly metrics: Metrics;
+  /** Resolves when the node fences itself (a WAL or engine failure). */
+  readonly stopped: Promise<StopReason>;
+  /** Stops accepting calls, lets calls in flight finish (up to `graceMs`), closes the node. */
+  close(graceMs?: number): Promise<void>;
+}
+
+async function readTls(config: ServerConfig): Promise<TlsOptions | undefined> {
+  if (!config.clientTlsCert || !config.clientTlsKey) return undefined;
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readFile(path);
+    } catch (err: unknown) {
+      throw new Error(`Cannot read ${what} "${path}": ${errorText(err)}`, { cause: err });
+    }
+  };
+  const tls: TlsOptions = {
+    cert: await read(config.clientTlsCert, "--client-tls-cert"),
+    key: await read(config.clientTlsKey, "--client-tls-key"),
+  };
+  if (config.clientTlsCa) tls.ca = await read(config.clientTlsCa, "--client-tls-ca");
+  return tls;
+}
+
+function clientUrlOf(config: ServerConfig, port: number, tls: boolean): string {
+  if (config.advertiseClient) return config.advertiseClient;
+  let { hostname } = parseHostPort(config.listen, "--listen");
+  if (hostname === "0.0.0.0" || hostname === "::" || hostname === "") {
+    try {
+      hostname = Deno.hostname();
+    } catch {
+      hostname = "127.0.0.1";
+    }
+  }
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return `${tls ? "https" : "http"}://${host}:${port}`;
+}
+
+function observeMetrics(metrics: Metrics, node: () => T4Node | undefined) {
+  return {
+    committed(entries: number, _jobs: number, syncMs: number, applyMs: number) {
+      metrics.walFsyncBatchSize.observe(entries);
+      metrics.etcdWalFsyncDuration.observe(syncMs / 1000);
+      metrics.etcdBackendCommitDuration.observe(applyMs / 1000);
+      metrics.etcdProposalsCommitted.inc(entries);
+      const n = node();
+      if (n) metrics.appliedSequence.set(n.store.appliedSeq);
+    },
+    fenced() {
+      metrics.fenced.set(1);
+      metrics.etcdProposalsFailed.inc();
+    },
+    leaseExpired() {
+      metrics.leaseExpired.inc();
+    },
+  };
+}
+
+/** Starts a server for `config`; see the module doc. */
+export async function startServer(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<T4Server> {
+  const logger = options.logger ?? new Logger({ level: config.logLevel, format: config.logFormat });
+  const registry = options.registry ?? new Registry();
+  const metrics = createMetrics(registry);
+  const health = new NodeHealth({ metrics });
+  health.markStarted();
+  const listen = parseHostPort(config.listen, "--listen");
+  const metricsAddr = config.metricsAddr ? parseListenAddress(config.metricsAddr) : undefined;
+  const tls = await readTls(config);
+
+  const ref: { node?: T4Node } = {};
+  let metricsServer: MetricsServer | undefined;
+  if (metricsAddr) {
+    metricsServer = await startMetricsServer({
+      hostname: metricsAddr.hostname,
+      port: metricsAddr.port,
+      registry,
+      health,
+      beforeScrape: () => {
+        if (!ref.node) return;
+        const st = ref.node.status();
+        metrics.currentRevision.set(st.revision);
+        metrics.compactRevision.set(st.compactRevision);
+        metrics.etcdDbTotalSize.set(st.dbSize);
+        metrics.etcdDbTotalSizeInUse.set(st.dbSizeInUse);
+        metrics.etcdKeys.set(st.keys);
+        metrics.leasesActive.set(st.leases);
+        metrics.watchActive.set(st.watchers);
+        metrics.etcdWatchers.set(st.watchers);
+        metrics.etcdHasLeader.set(st.fenced ? 0 : 1);
+      },
+      onError: (err) => logger.warn("metrics request failed", { error: errorText(err) }),
+    });
+  }
+
+  let fencedResolve: (r: StopReason) => void = () => {};
+  const stopped = new Promise<StopReason>((resolve) => (fencedResolve = resolve));
+  const observer = observeMetrics(metrics, () => ref.node);
+  logger.info("opening data directory", { dataDir: config.dataDir });
+  let node: T4Node;
+  try {
+    node = await T4Node.open(config, {
+      ...observer,
+      fenced(err) {
+        observer.fenced();
+        health.setFenced(true);
+        logger.error("node fenced: no more writes", { reason: err.message });
+        fencedResolve({ reason: err.message, exitCode: 1 });
+      },
+    });
+  } catch (err: unknown) {
+    await metricsServer?.close();
+    throw err;
+  }
+  ref.node = node;
+  const r = node.recovery;
+  logger.info("recovered", {
+    revision: r.revision,
+    appliedSeq: r.appliedSeq,
+    replayed: r.replayedEntries,
+    ms: Math.round(r.durationMs),
+    tornTail: r.tornTail ? `${r.tornTail.segment}@${r.tornTail.offset}` : undefined,
+  });
+  if (r.truncated) {
+    logger.warn("WAL was cut at damage (--wal-truncate-corrupt)", {
+      segment: r.truncated.segment,
+      offset: r.truncated.offset,
+      reason: r.truncated.reason,
+    });
+  }
+  health.markRecovered();
+  health.setRole("single");
+
+  const grpc = new GrpcServer({
+    maxReceiveBytes: config.maxRequestBytes + 512 * 1024,
+    keepaliveTimeMs: config.grpcKeepaliveIntervalMs,
+    keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
+    logger,
+    observer(method, kind, code, seconds, received, sent) {
+      const type = kind === "unary" ? "unary" : kind === "bidi" ? "bidi_stream" : "server_stream";
+      const labels = grpcMethodLabels(method, type);
+      metrics.grpcStarted.inc(labels);
+      metrics.grpcHandled.inc({ ...labels, grpc_code: grpcCodeName(code) });
+      metrics.grpcHandlingSeconds.observe(labels, seconds);
+      metrics.grpcMsgReceived.inc(labels, received);
+      metrics.grpcMsgSent.inc(labels, sent);
+    },
+  });
+  let port: number;
+  let clientUrl: string;
+  try {
+    port = await grpc.listen(listen.hostname, listen.port, tls);
+    clientUrl = clientUrlOf(config, port, tls !== undefined);
+    const ctx = new ServiceContext(node, config, logger, clientUrl);
+    grpc.addService("etcdserverpb.KV", kvService(ctx));
+    grpc.addService("etcdserverpb.Watch", watchService(ctx));
+    grpc.addService("etcdserverpb.Lease", leaseService(ctx));
+    grpc.addService("etcdserverpb.Maintenance", maintenanceService(ctx, new Alarms()));
+    grpc.addService("etcdserverpb.Cluster", clusterService(ctx));
+    grpc.addService("grpc.health.v1.Health", healthService(ctx));
+  } catch (err: unknown) {
+    grpc.forceShutdown();
+    await node.close().catch(() => {});
+    await metricsServer?.close();
+    throw new Error(`Cannot serve gRPC on ${config.listen}: ${errorText(err)}`, { cause: err });
+  }
+  logger.info("serving etcd v3 API", {
+    listen: `${listen.hostname}:${port}`,
+    tls: tls ? (tls.ca ? "mtls" : "tls") : "off",
+    metrics: metricsServer ? `${metricsServer.addr.hostname}:${metricsServer.addr.port}` : "off",
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 5000) => {
+    closing ??= (async () => {
+      await grpc.shutdown(graceMs);
+      await node.close();
+      await metricsServer?.close();
+      logger.info("stopped");
+    })();
+    return closing;
+  };
+  return {
+    node,
+    port,
+    metricsPort: metricsServer?.addr.port,
+    clientUrl,
+    metrics,
+    stopped,
+    close,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}
+
+/**
+ * `t4 run`: starts the server and serves until SIGTERM or SIGINT (graceful shutdown, exit 0)
+ * or until the node fences itself (exit 1). Returns the exit code.
+ */
+export async function runServer(config: ServerConfig): Promise<number> {
+  const logger = new Logger({ level: config.logLevel, format: config.logFormat });
+  const server = await startServer(config, { logger });
+  let signal: (name: string) => void = () => {};
+  const signaled = new Promise<string>((resolve) => (signal = resolve));
+  const onTerm = () => signal("SIGTERM");
+  const onInt = () => signal("SIGINT");
+  Deno.addSignalListener("SIGTERM", onTerm);
+  Deno.addSignalListener("SIGINT", onInt);
+  try {
+    const outcome = await Promise.race([
+      signaled.then((name) => ({ name })),
+      server.stopped.then((stop) => ({ stop })),
+    ]);
+    if ("name" in outcome) {
+      logger.info("shutting down", { signal: outcome.name });
+      await server.close();
+      return 0;
+    }
+    logger.error("exiting: the node is fenced", { reason: outcome.stop.reason });
+    await server.close(1000).catch(() => {});
+    return outcome.stop.exitCode;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", onTerm);
+    Deno.removeSignalListener("SIGINT", onInt);
+  }
+}
