@@ -15,6 +15,7 @@ async function prepare(dir: string): Promise<string[]> {
   {
     await using db = await open({ dataDir: dir, ...SMALL_SEGMENTS });
     for (let i = 0; i < 200; i++) await db.put(`key-${i}`, "v".repeat(100));
+    db.node.keepLocalWal = true; // as after a crash: the segments are still there
   }
   await Deno.remove(`${dir}/engine.db`);
   await Deno.remove(`${dir}/engine.db-wal`).catch(() => {});
@@ -52,7 +53,10 @@ Deno.test("a flipped byte in the middle of a segment: refuse to open, naming seg
     const bytes = await Deno.readFile(path);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
     await Deno.writeFile(path, bytes);
-    const err = await assertRejects(() => open({ dataDir: dir, ...SMALL_SEGMENTS }), WalCorruptError);
+    const err = await assertRejects(
+      () => open({ dataDir: dir, ...SMALL_SEGMENTS }),
+      WalCorruptError,
+    );
     assertEquals(err.segment, victim);
     assert(err.offset > 0, `offset ${err.offset}`);
     assert(err.message.includes(victim), err.message);

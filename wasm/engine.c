@@ -229,7 +229,7 @@ int kv_open(int pathLen, int cacheKiB, int autoCheckpointPages) {
   int result = rc ? fail(rc) : 0;
   char sql[512];
   sqlite3_snprintf(sizeof(sql), sql,
-                   "PRAGMA page_size = 4096;"
+                   "PRAGMA page_size = 8192;"
                    "PRAGMA journal_mode = WAL;"
                    "PRAGMA synchronous = NORMAL;"
                    "PRAGMA temp_store = MEMORY;"

@@ -21,7 +21,7 @@ static int checkRow(int *used, int *rows, const char *text) {
 /*
  * Writes one row per problem to `out` as [u32 len][text] and returns their number: SQLite's
  * integrity_check rows (its "ok" is left out; damage that stops it is one row), then our
- * invariants: the schema is exactly the two tables, WAL journal mode, 4 KiB pages. Re-run
+ * invariants: the schema is exactly the two tables, WAL journal mode, 8 KiB pages. Re-run
  * after KV_OUT_TOO_SMALL.
  */
 int kv_check(void) {
@@ -75,8 +75,8 @@ int kv_check(void) {
 
   sqlite3_int64 pageSize = 0;
   if ((result = query("PRAGMA page_size", &pageSize, 0, 0))) return result;
-  if (pageSize != 4096) {
-    sqlite3_snprintf(sizeof(line), line, "page size is %lld, not 4096", pageSize);
+  if (pageSize != 8192) {
+    sqlite3_snprintf(sizeof(line), line, "page size is %lld, not 8192", pageSize);
     if ((result = checkRow(&used, &rows, line))) return result;
   }
   char mode[16] = "";

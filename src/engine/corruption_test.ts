@@ -4,7 +4,7 @@ import { Engine, TABLE_LOG, WriteBatch } from "./mod.ts";
 import { makeTempDir, revisionKey, thrownBy, valueFor } from "./_testing.ts";
 
 const EMPTY = new Uint8Array(0);
-const PAGE = 4096;
+const PAGE = 8192;
 const SQLITE_CORRUPT = 11;
 const SQLITE_NOTADB = 26;
 

@@ -29,7 +29,7 @@ export interface EngineOptions {
   /** SQLite page cache in KiB. Default 65536 (64 MiB). */
   cacheKiB?: number;
   /**
-   * Engine-WAL pages (4 KiB each) after which a commit runs a PASSIVE checkpoint. Default 4096;
+   * Engine-WAL pages (8 KiB each) after which a commit runs a PASSIVE checkpoint. Default 2048;
    * 0: never automatically (call {@linkcode Engine.checkpoint}).
    */
   autoCheckpointPages?: number;
@@ -47,7 +47,7 @@ export interface ScanOptions {
 
 /** What {@linkcode Engine.stats} reports. */
 export interface EngineStats {
-  /** Bytes per database page (4096). */
+  /** Bytes per database page (8192). */
   pageSize: number;
   /** Pages in the database, including free ones. */
   pageCount: number;
@@ -62,7 +62,7 @@ export interface EngineStats {
 }
 
 const DEFAULT_CACHE_KIB = 65536;
-const DEFAULT_AUTO_CHECKPOINT_PAGES = 4096;
+const DEFAULT_AUTO_CHECKPOINT_PAGES = 2048;
 const MAX_INT = 0x7fffffff;
 const STAT_COUNT = 5;
 const SQLITE_MISUSE = 21;
@@ -215,6 +215,34 @@ export class Engine implements Disposable {
     options: ScanOptions,
     visit: (key: Uint8Array, value: Uint8Array) => boolean | void,
   ): number {
+    return this.scanRaw(
+      table,
+      start,
+      end,
+      options,
+      (bytes, k, kl, v, vl) => visit(bytes.subarray(k, k + kl), bytes.subarray(v, v + vl)),
+    );
+  }
+
+  /**
+   * {@linkcode Engine.scan} without a view per row: `visit` gets the block's bytes (wasm memory,
+   * valid only during the call) and each row's key and value offsets and lengths in them. For
+   * bulk reads (the key-index rebuild at open) where two views per row would be most of the
+   * cost.
+   */
+  scanRaw(
+    table: Table,
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    options: ScanOptions,
+    visit: (
+      bytes: Uint8Array,
+      keyStart: number,
+      keyLength: number,
+      valueStart: number,
+      valueLength: number,
+    ) => boolean | void,
+  ): number {
     if (this.#state !== OPEN) this.#refuse("scan");
     if (options.limit !== undefined && !(options.limit >= 1)) return 0; // 0, negative, NaN
     // kv_scan takes an int; 0 there means no limit.
@@ -241,15 +269,13 @@ export class Engine implements Disposable {
         const view = this.#mem.view();
         let at = this.#mem.outPtr;
         for (let i = 0; i < n; i++) {
+          const keyLength = view.getUint32(at, true);
+          const valueLength = view.getUint32(at + 4, true);
           const keyStart = at + ROW_HEADER_BYTES;
-          const valueStart = keyStart + view.getUint32(at, true);
-          at = valueStart + view.getUint32(at + 4, true);
+          const valueStart = keyStart + keyLength;
+          at = valueStart + valueLength;
           visited++;
-          if (
-            visit(bytes.subarray(keyStart, valueStart), bytes.subarray(valueStart, at)) === false
-          ) {
-            return visited;
-          }
+          if (visit(bytes, keyStart, keyLength, valueStart, valueLength) === false) return visited;
         }
         if (visited === limit) return visited; // the C side has ended the scan already
         n = this.#fn.kv_scan_next();

@@ -44,7 +44,7 @@ Deno.test("Engine.open() creates an empty, healthy database", async () => {
   assert.equal(engine.get(TABLE_LOG, revisionKey(1)), undefined);
   assert.deepEqual(engine.check(), []);
   const stats = engine.stats();
-  assert.equal(stats.pageSize, 4096);
+  assert.equal(stats.pageSize, 8192);
   assert.equal(stats.freelistCount, 0);
   assert.ok(stats.memoryBytes > 0);
 });

@@ -48,6 +48,23 @@ export interface Backend {
     options: ScanOptions,
     visit: (key: Uint8Array, value: Uint8Array) => boolean | void,
   ): number;
+  /**
+   * Like `scan`, but `visit` gets a buffer and each row's key/value offsets in it instead of two
+   * views per row (bulk reads).
+   */
+  scanRaw(
+    table: TableId,
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    options: ScanOptions,
+    visit: (
+      bytes: Uint8Array,
+      keyStart: number,
+      keyLength: number,
+      valueStart: number,
+      valueLength: number,
+    ) => boolean | void,
+  ): number;
   /** Applies a batch atomically. */
   write(batch: BackendBatch): void;
   /** A new empty batch for this backend. */
@@ -115,6 +132,21 @@ export class MemoryBackend implements Backend {
     if (options.reverse) this.#tables[table]!.scanReverse(s, e, each);
     else this.#tables[table]!.scan(s, e, each);
     return n;
+  }
+
+  scanRaw(
+    table: TableId,
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    options: ScanOptions,
+    visit: (bytes: Uint8Array, ks: number, kl: number, vs: number, vl: number) => boolean | void,
+  ): number {
+    return this.scan(table, start, end, options, (k, v) => {
+      const both = new Uint8Array(k.length + v.length);
+      both.set(k);
+      both.set(v, k.length);
+      return visit(both, 0, k.length, k.length, v.length);
+    });
   }
 
   write(batch: BackendBatch): void {

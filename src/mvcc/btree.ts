@@ -67,6 +67,41 @@ export class BTree<T extends { key: string }> {
     return this.#size;
   }
 
+  /**
+   * Builds a tree from items already in ascending key order with unique keys, in O(n): leaves
+   * filled to three quarters (room for inserts before they split), then the inner levels.
+   */
+  static fromSorted<T extends { key: string }>(items: readonly T[]): BTree<T> {
+    const tree = new BTree<T>();
+    if (items.length === 0) return tree;
+    const per = (LEAF_MAX * 3) >> 2;
+    let level: { node: Node<T>; first: string }[] = [];
+    let prev: Leaf<T> | null = null;
+    for (let i = 0; i < items.length; i += per) {
+      const leaf: Leaf<T> = { leaf: true, items: items.slice(i, i + per), next: null, prev };
+      if (prev) prev.next = leaf;
+      prev = leaf;
+      level.push({ node: leaf, first: leaf.items[0]!.key });
+    }
+    const fan = (INNER_MAX * 3) >> 2;
+    while (level.length > 1) {
+      const up: { node: Node<T>; first: string }[] = [];
+      for (let i = 0; i < level.length; i += fan) {
+        const group = level.slice(i, i + fan);
+        const inner: Inner<T> = {
+          leaf: false,
+          keys: group.slice(1).map((g) => g.first),
+          children: group.map((g) => g.node),
+        };
+        up.push({ node: inner, first: group[0]!.first });
+      }
+      level = up;
+    }
+    tree.#root = level[0]!.node;
+    tree.#size = items.length;
+    return tree;
+  }
+
   /** Finds the item with exactly `key`. */
   get(key: string): T | undefined {
     const leaf = this.#leafFor(key);

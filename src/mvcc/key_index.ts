@@ -47,8 +47,17 @@ export class KeyIndex {
 
 /** The ordered index plus a hash map for point lookups. */
 export class Index {
-  readonly #tree = new BTree<KeyIndex>();
-  readonly #map = new Map<string, KeyIndex>();
+  #tree = new BTree<KeyIndex>();
+  #map = new Map<string, KeyIndex>();
+
+  /**
+   * Replaces the whole index with `entries` (the rebuild at open): `map` must hold exactly
+   * `sorted`, which is in ascending key order.
+   */
+  load(map: Map<string, KeyIndex>, sorted: readonly KeyIndex[]): void {
+    this.#map = map;
+    this.#tree = BTree.fromSorted(sorted);
+  }
 
   /** Number of keys, tombstoned ones included. */
   get size(): number {

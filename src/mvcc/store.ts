@@ -137,6 +137,9 @@ function readU64(b: Uint8Array | undefined): number {
   return dv.getUint32(0) * 0x1_0000_0000 + dv.getUint32(4);
 }
 
+/** Reused arrays for building short key strings with one `String.fromCharCode` call. */
+const charBuffers: number[][] = Array.from({ length: 65 }, (_, n) => new Array<number>(n).fill(0));
+
 /** The MVCC store; see the module doc. */
 export class MvccStore {
   readonly index = new Index();
@@ -231,39 +234,67 @@ export class MvccStore {
     this.#compactDone = readU64(meta(SYS_COMPACT_DONE));
     this.#term = readU64(meta(SYS_TERM));
 
-    const index = this.index;
-    const heads = new Map<string, KeyIndex>();
-    b.scan(LOG, new Uint8Array(0), undefined, {}, (k, v) => {
-      const r = decodeRecord(revisionMain(k), revisionSub(k), v, false);
-      let ki = heads.get(r.key);
-      if (!ki) {
-        ki = new KeyIndex(r.key);
-        heads.set(r.key, ki);
-      }
-      ki.modMain = r.main;
-      ki.modSub = r.sub;
-      ki.createRevision = r.createRevision;
-      ki.version = r.version;
-      ki.lease = r.lease;
-    });
-    const keys = [...heads.keys()].sort();
-    for (const key of keys) {
-      const ki = heads.get(key)!;
-      if (ki.version === 0 && ki.modMain < this.#compactRev) continue;
-      index.insert(ki);
-    }
-
     const start = keyToBytes(LEASE_PREFIX);
     const end = keyToBytes("lease0");
     b.scan(META, start, end, {}, (k, v) => {
-      let key = "";
-      for (let i = 0; i < k.length; i++) key += String.fromCharCode(k[i]!);
-      const { id, ttl } = decodeLeaseMeta(key, v);
+      const { id, ttl } = decodeLeaseMeta(bytesToKey(k), v);
       this.lessor.grant(id, ttl);
     });
-    index.forEach((ki) => {
-      if (ki.version !== 0) this.lessor.attach(ki.lease, ki.key);
+    this.#rebuildIndex();
+  }
+
+  /**
+   * Rebuilds the key index from one scan of the log (as etcd rebuilds its treeIndex): the last
+   * record of each key wins. Reads the record headers straight out of the scan blocks (no
+   * per-row objects), then sorts the keys once and bulk-builds the tree.
+   */
+  #rebuildIndex(): void {
+    const heads = new Map<string, KeyIndex>();
+    let view: DataView | undefined;
+    let viewOf: ArrayBufferLike | undefined;
+    this.#backend.scanRaw(LOG, new Uint8Array(0), undefined, {}, (bytes, ks, kl, vs, vl) => {
+      if (viewOf !== bytes.buffer) {
+        view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        viewOf = bytes.buffer;
+      }
+      const dv = view!;
+      const keyLen = dv.getUint32(vs + 37);
+      if (kl !== REV_BYTES_LEN || vl < RECORD_HEADER_LEN || RECORD_HEADER_LEN + keyLen > vl) {
+        throw new KvError("engine", `Cannot rebuild the key index: a log record is malformed`);
+      }
+      const kStart = vs + RECORD_HEADER_LEN;
+      let key: string;
+      if (keyLen <= 64) {
+        const codes = charBuffers[keyLen]!;
+        for (let i = 0; i < keyLen; i++) codes[i] = bytes[kStart + i]!;
+        key = String.fromCharCode.apply(null, codes);
+      } else key = bytesToKey(bytes.subarray(kStart, kStart + keyLen));
+      let ki = heads.get(key);
+      if (!ki) {
+        ki = new KeyIndex(key);
+        heads.set(key, ki);
+      }
+      ki.modMain = dv.getUint32(ks) * 0x1_0000_0000 + dv.getUint32(ks + 4);
+      ki.modSub = dv.getUint32(ks + 8);
+      ki.createRevision = dv.getUint32(vs + 1) * 0x1_0000_0000 + dv.getUint32(vs + 5);
+      ki.version = dv.getUint32(vs + 21) * 0x1_0000_0000 + dv.getUint32(vs + 25);
+      const hi = dv.getUint32(vs + 29);
+      const lo = dv.getUint32(vs + 33);
+      ki.lease = hi === 0 && lo === 0 ? 0n : BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
     });
+    const live: KeyIndex[] = [];
+    const lessor = this.lessor;
+    for (const ki of heads.values()) {
+      if (ki.version === 0) {
+        if (ki.modMain < this.#compactRev) {
+          heads.delete(ki.key);
+          continue;
+        }
+      } else if (ki.lease !== 0n) lessor.attach(ki.lease, ki.key);
+      live.push(ki);
+    }
+    live.sort((a, b) => (a.key < b.key ? -1 : 1));
+    this.index.load(heads, live);
   }
 
   // ---------------------------------------------------------------- reading

@@ -77,14 +77,20 @@ Deno.test("CommitPipeline fences on a failed fsync: nothing visible, no holes, l
   const { store, wal, pipeline } = setup();
   await pipeline.submit((s) => s.put({ key: "a", value: v("1") }));
   wal.failSync = new KvError("wal-io", "disk on fire");
-  const err = await assertRejects(() => pipeline.submit((s) => s.put({ key: "b", value: v("2") })), FencedError);
+  const err = await assertRejects(
+    () => pipeline.submit((s) => s.put({ key: "b", value: v("2") })),
+    FencedError,
+  );
   assert(err.message.includes("disk on fire"), err.message);
   assertEquals(store.revision, 2);
   assertEquals(store.appliedSeq, 1);
   assertEquals(store.get("b"), undefined);
   assertEquals(wal.rollbacks, 1);
   assert(pipeline.fenced instanceof FencedError);
-  await assertRejects(() => pipeline.submit((s) => s.put({ key: "c", value: v("3") })), FencedError);
+  await assertRejects(
+    () => pipeline.submit((s) => s.put({ key: "c", value: v("3") })),
+    FencedError,
+  );
 });
 
 Deno.test("CommitPipeline: an unavailable object store fails the batch, not the node", async () => {
@@ -93,7 +99,11 @@ Deno.test("CommitPipeline: an unavailable object store fails the batch, not the 
   pipeline.hooks.push(() =>
     down ? Promise.reject(new KvError("object-store-unavailable", "S3 is down")) : Promise.resolve()
   );
-  await assertRejects(() => pipeline.submit((s) => s.put({ key: "a", value: v("1") })), KvError, "S3");
+  await assertRejects(
+    () => pipeline.submit((s) => s.put({ key: "a", value: v("1") })),
+    KvError,
+    "S3",
+  );
   assertEquals(pipeline.fenced, undefined);
   assertEquals(store.revision, 1);
   assertEquals(wal.appended.length, 0);
@@ -105,7 +115,10 @@ Deno.test("CommitPipeline: an unavailable object store fails the batch, not the 
 Deno.test("CommitPipeline fences when the engine write fails; the WAL keeps the batch", async () => {
   const { backend, store, wal, pipeline } = setup();
   backend.failNextWrite = new KvError("engine", "disk full");
-  await assertRejects(() => pipeline.submit((s) => s.put({ key: "a", value: v("1") })), FencedError);
+  await assertRejects(
+    () => pipeline.submit((s) => s.put({ key: "a", value: v("1") })),
+    FencedError,
+  );
   assertEquals(wal.appended.length, 1, "the durable WAL record replays at the next open");
   assertEquals(store.revision, 1);
   assert(pipeline.fenced !== undefined);

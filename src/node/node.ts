@@ -27,7 +27,7 @@ import {
   type TxnResponse,
   WatchHub,
 } from "../mvcc/mod.ts";
-import { replayWal, WalWriter } from "../wal/mod.ts";
+import { listSegmentFiles, replayWal, WalWriter } from "../wal/mod.ts";
 import { type BatchJob, type CommitObserver, CommitPipeline } from "./commit.ts";
 import { type NodeConfig, type ResolvedNodeConfig, resolveNodeConfig, stableId } from "./config.ts";
 import { type DataDirLayout, dataDirLayout, DataDirLock } from "./data_dir.ts";
@@ -92,6 +92,8 @@ export class T4Node implements AsyncDisposable {
   readonly #observer: NodeObserver;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   readonly #revoking = new Set<bigint>();
+  /** Keep local WAL segments on close (set while they may still need uploading). */
+  keepLocalWal = false;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -316,6 +318,12 @@ export class T4Node implements AsyncDisposable {
     }
   }
 
+  /** Deletes the local WAL segments once the engine file is known to hold all they carry. */
+  async #dropCoveredWal(): Promise<void> {
+    if (this.keepLocalWal) return;
+    for (const file of await listSegmentFiles(this.layout.walDir)) await Deno.remove(file.path);
+  }
+
   /** The node's state for Status, metrics and readiness. */
   status(): NodeStatus {
     const stats = this.#engine.stats();
@@ -362,6 +370,15 @@ export class T4Node implements AsyncDisposable {
       this.#engine.close();
     } catch (err: unknown) {
       errors.push(err);
+    }
+    if (errors.length === 0) {
+      // The engine's close checkpointed and fsynced every applied entry into its main file,
+      // so the local WAL holds nothing it still needs.
+      try {
+        await this.#dropCoveredWal();
+      } catch (err: unknown) {
+        errors.push(err);
+      }
     }
     this.#lock.close();
     if (errors.length > 0) {

@@ -69,5 +69,11 @@ export {
   segmentName,
   type TornTail,
 } from "./segment.ts";
-export { type ReplayOptions, type ReplayResult, replayWal } from "./reader.ts";
+export {
+  listSegmentFiles,
+  type ReplayOptions,
+  type ReplayResult,
+  replayWal,
+  type SegmentFile,
+} from "./reader.ts";
 export { type SegmentInfo, type WalMark, WalWriter, type WalWriterOptions } from "./writer.ts";
