@@ -43,7 +43,31 @@ export type KvErrorCode =
   | "checkpoint-corrupt"
   | "format-unsupported"
   // wire
-  | "malformed-request";
+  | "malformed-request"
+  // auth (etcd's rpctypes auth family)
+  | AuthErrorCode;
+
+/** The codes of {@linkcode AuthError}: etcd's auth errors, one per `rpctypes` message. */
+export type AuthErrorCode =
+  | "auth-failed"
+  | "auth-not-enabled"
+  | "user-empty"
+  | "user-exists"
+  | "user-not-found"
+  | "role-empty"
+  | "role-exists"
+  | "role-not-found"
+  | "role-not-granted"
+  | "permission-denied"
+  | "permission-not-granted"
+  | "permission-not-given"
+  | "root-missing"
+  | "root-role-missing"
+  | "invalid-token"
+  | "invalid-auth-mgmt"
+  // Maintenance's admin check: etcd 3.4 returns the auth store's own error there, which
+  // reaches the client as `Unknown` with the bare text ("auth: permission denied").
+  | "auth-raw";
 
 /** Base class: an error with a literal code that the server layer maps to a gRPC status. */
 export class KvError extends Error {
@@ -146,5 +170,17 @@ export class ClosedError extends KvError {
   constructor() {
     super("closed", "the store is closed");
     this.name = "ClosedError";
+  }
+}
+
+/**
+ * An authentication or authorization failure, or a refused user/role change. The message is
+ * etcd's text without the `etcdserver: ` prefix; for `auth-raw` it is the whole text sent.
+ */
+export class AuthError extends KvError {
+  /** Creates the error. */
+  constructor(code: AuthErrorCode, message: string) {
+    super(code, message);
+    this.name = "AuthError";
   }
 }

@@ -164,7 +164,7 @@ function check(c: Case, res: { out: string; code: number }): string[] {
 }
 
 /** Groups whose feature has not landed yet, with the issue that brings it. */
-const PENDING: Record<string, string> = { "user-role": "auth (#4)" };
+const PENDING: Record<string, string> = {};
 
 for (const file of ["etcdctl-cases.txt", "t4-cases.txt"]) {
   const path = new URL(`./compat/${file}`, import.meta.url);

@@ -1,10 +1,12 @@
 /**
  * {@linkcode ServiceContext}: what every service handler shares: the node, the configuration,
- * response headers, the request-size limit and the `hasleader` rule.
+ * the auth store and its permission checks, response headers, the request-size limit and the
+ * `hasleader` rule.
  *
  * @module
  */
 
+import { Authorizer, type AuthStore, type LeaseKeys } from "../auth/mod.ts";
 import { InvalidRequestError, KvError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { T4Node } from "../node/mod.ts";
@@ -19,13 +21,26 @@ export class ServiceContext {
   readonly logger: Logger;
   /** The client URL this member reports. */
   readonly clientUrl: string;
+  /** Users, roles, tokens. */
+  readonly auth: AuthStore;
+  /** Who may do what; every service asks it before touching the node. */
+  readonly authz: Authorizer;
+  /** The keys attached to a lease, for permission checks. */
+  readonly leaseKeys: LeaseKeys;
 
   /** Creates the context. */
-  constructor(node: T4Node, config: ServerConfig, logger: Logger, clientUrl: string) {
+  constructor(
+    node: T4Node,
+    config: ServerConfig,
+    options: { logger: Logger; clientUrl: string; auth: AuthStore },
+  ) {
     this.node = node;
     this.config = config;
-    this.logger = logger;
-    this.clientUrl = clientUrl;
+    this.logger = options.logger;
+    this.clientUrl = options.clientUrl;
+    this.auth = options.auth;
+    this.authz = new Authorizer(options.auth.state);
+    this.leaseKeys = (lease) => node.store.lessor.get(lease)?.keys ?? [];
   }
 
   /** A response header at `revision` (etcd fills cluster, member and term in every header). */

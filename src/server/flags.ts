@@ -33,7 +33,6 @@ export function envName(flag: string): string {
 
 const CLUSTER_PENDING = "cluster mode (issue #6)";
 const S3_PENDING = "S3 durability (issue #5)";
-const AUTH_PENDING = "authentication (issue #4)";
 
 /** Every flag of `t4 run`, in `--help` order. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
@@ -94,15 +93,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "auth-enabled",
     kind: "bool",
     default: "false",
-    help: "enable etcd authentication",
-    pending: AUTH_PENDING,
+    help: "enable etcd authentication (needs user root with role root; stays on until " +
+      "AuthDisable)",
   },
   {
     name: "token-ttl",
     kind: "int",
     default: "300",
     help: "auth token idle lifetime, seconds",
-    pending: AUTH_PENDING,
   },
   {
     name: "s3-bucket",

@@ -1,6 +1,7 @@
 /**
  * The etcd KV service: Range, Put, DeleteRange, Txn, Compact. Each handler reads like etcd's:
- * decode, validate, call the node, encode with a header.
+ * decode, check permissions (the whole key range, every op of a Txn), call the node, encode
+ * with a header.
  *
  * @module
  */
@@ -39,6 +40,7 @@ export function kvService(s: ServiceContext): Record<string, Method> {
       handler(bytes, ctx) {
         s.checkLeader(ctx);
         const req = rangeFromPb(decode(bytes, decodeRangeRequest), s.serializableOnly);
+        s.authz.range(ctx, req.key, req.rangeEnd);
         const res = s.node.range(req);
         return encodeRangeResponse({ header: s.header(res.revision), ...rangeToPb(res) });
       },
@@ -48,7 +50,9 @@ export function kvService(s: ServiceContext): Record<string, Method> {
       async handler(bytes, ctx) {
         s.checkLeader(ctx);
         s.checkWriteSize(bytes);
-        const res = await s.node.put(putFromPb(decode(bytes, decodePutRequest)));
+        const req = putFromPb(decode(bytes, decodePutRequest));
+        s.authz.put(ctx, req, s.leaseKeys);
+        const res = await s.node.put(req);
         return encodePutResponse({ header: s.header(res.revision), ...putToPb(res) });
       },
     },
@@ -57,7 +61,9 @@ export function kvService(s: ServiceContext): Record<string, Method> {
       async handler(bytes, ctx) {
         s.checkLeader(ctx);
         s.checkWriteSize(bytes);
-        const res = await s.node.deleteRange(deleteFromPb(decode(bytes, decodeDeleteRangeRequest)));
+        const req = deleteFromPb(decode(bytes, decodeDeleteRangeRequest));
+        s.authz.deleteRange(ctx, req);
+        const res = await s.node.deleteRange(req);
         return encodeDeleteRangeResponse({ header: s.header(res.revision), ...deleteToPb(res) });
       },
     },
@@ -67,6 +73,7 @@ export function kvService(s: ServiceContext): Record<string, Method> {
         s.checkLeader(ctx);
         s.checkWriteSize(bytes);
         const req = txnFromPb(decode(bytes, decodeTxnRequest), s.serializableOnly);
+        s.authz.txn(ctx, req, s.leaseKeys);
         const res = await s.node.txn(req);
         // etcd fills only the revision in the headers of a txn's inner responses
         const out = txnToPb(
@@ -82,6 +89,7 @@ export function kvService(s: ServiceContext): Record<string, Method> {
       async handler(bytes, ctx) {
         s.checkLeader(ctx);
         const req = decode(bytes, decodeCompactionRequest);
+        s.authz.authenticated(ctx);
         const res = await s.node.compact(req.revision);
         return encodeCompactionResponse({ header: s.header(res.revision) });
       },

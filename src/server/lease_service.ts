@@ -1,7 +1,9 @@
 /**
  * The etcd Lease service. Grants and revokes are WAL entries that do not touch the store
  * revision (unless a revoke deletes keys); keepalives renew in memory only and answer an
- * unknown lease with TTL 0 rather than an error, as etcd does.
+ * unknown lease with TTL 0 rather than an error, as etcd does. With auth on, every call needs
+ * an authenticated user (a keepalive stream is checked when it opens); LeaseRevoke needs WRITE
+ * on every attached key, LeaseTimeToLive with `keys` READ on them.
  *
  * @module
  */
@@ -30,6 +32,7 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
       async handler(bytes, ctx) {
         s.checkLeader(ctx);
         const req = decode(bytes, decodeLeaseGrantRequest);
+        s.authz.authenticated(ctx);
         const res = await s.node.leaseGrant(req.ID, req.TTL);
         return encodeLeaseGrantResponse({ header: s.currentHeader(), ID: res.id, TTL: res.ttl });
       },
@@ -39,6 +42,7 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
       async handler(bytes, ctx) {
         s.checkLeader(ctx);
         const req = decode(bytes, decodeLeaseRevokeRequest);
+        s.authz.keys(ctx, "write", s.leaseKeys(req.ID));
         const res = await s.node.leaseRevoke(req.ID);
         return encodeLeaseRevokeResponse({ header: s.header(res.revision) });
       },
@@ -47,6 +51,7 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
       kind: "bidi",
       handler(call) {
         s.checkLeader(call.ctx);
+        s.authz.authenticated(call.ctx);
         return {
           message(bytes) {
             const req = decode(bytes, decodeLeaseKeepAliveRequest);
@@ -68,6 +73,8 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
       handler(bytes, ctx) {
         s.checkLeader(ctx);
         const req = decode(bytes, decodeLeaseTimeToLiveRequest);
+        if (req.keys) s.authz.keys(ctx, "read", s.leaseKeys(req.ID));
+        else s.authz.authenticated(ctx);
         const info = s.node.leaseTimeToLive(req.ID, req.keys);
         return encodeLeaseTimeToLiveResponse({
           header: s.currentHeader(),
@@ -82,6 +89,7 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
       kind: "unary",
       handler(_bytes, ctx) {
         s.checkLeader(ctx);
+        s.authz.authenticated(ctx);
         return encodeLeaseLeasesResponse({
           header: s.currentHeader(),
           leases: s.node.leases().map((ID) => ({ ID })),

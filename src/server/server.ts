@@ -7,6 +7,7 @@
  * @module
  */
 
+import { AuthStore } from "../auth/mod.ts";
 import { errorText, Logger } from "../log.ts";
 import {
   createMetrics,
@@ -22,6 +23,7 @@ import { T4Node } from "../node/mod.ts";
 import { parseHostPort, type ServerConfig } from "./config.ts";
 import { ServiceContext } from "./context.ts";
 import { clusterService, healthService } from "./cluster_service.ts";
+import { authService } from "./auth_service.ts";
 import { GrpcServer, type TlsOptions } from "./grpc.ts";
 import { kvService } from "./kv_service.ts";
 import { leaseService } from "./lease_service.ts";
@@ -107,6 +109,31 @@ function observeMetrics(metrics: Metrics, node: () => T4Node | undefined) {
   };
 }
 
+/**
+ * Opens the auth store of `node`; `--auth-enabled` enables auth now if the stored users allow
+ * it (root with role root) and refuses to start otherwise. AuthEnable (by flag or RPC) is
+ * stored, so auth stays on across restarts until AuthDisable.
+ */
+async function openAuth(
+  node: T4Node,
+  config: ServerConfig,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<AuthStore> {
+  const auth = AuthStore.open(node, {
+    tokenTtlSec: config.tokenTtlSec,
+    logger,
+    onAttempt: (result) => metrics.authAttempts.inc({ result }),
+  });
+  try {
+    if (config.authEnabled) await auth.enableAtStartup();
+  } catch (err: unknown) {
+    auth.close();
+    throw err;
+  }
+  return auth;
+}
+
 /** Starts a server for `config`; see the module doc. */
 export async function startServer(
   config: ServerConfig,
@@ -181,6 +208,14 @@ export async function startServer(
       reason: r.truncated.reason,
     });
   }
+  let auth: AuthStore;
+  try {
+    auth = await openAuth(node, config, logger, metrics);
+  } catch (err: unknown) {
+    await node.close().catch(() => {});
+    await metricsServer?.close();
+    throw err;
+  }
   health.markRecovered();
   health.setRole("single");
 
@@ -204,15 +239,17 @@ export async function startServer(
   try {
     port = await grpc.listen(listen.hostname, listen.port, tls);
     clientUrl = clientUrlOf(config, port, tls !== undefined);
-    const ctx = new ServiceContext(node, config, logger, clientUrl);
+    const ctx = new ServiceContext(node, config, { logger, clientUrl, auth });
     grpc.addService("etcdserverpb.KV", kvService(ctx));
     grpc.addService("etcdserverpb.Watch", watchService(ctx));
     grpc.addService("etcdserverpb.Lease", leaseService(ctx));
     grpc.addService("etcdserverpb.Maintenance", maintenanceService(ctx, new Alarms()));
     grpc.addService("etcdserverpb.Cluster", clusterService(ctx));
+    grpc.addService("etcdserverpb.Auth", authService(ctx));
     grpc.addService("grpc.health.v1.Health", healthService(ctx));
   } catch (err: unknown) {
     grpc.forceShutdown();
+    auth.close();
     await node.close().catch(() => {});
     await metricsServer?.close();
     throw new Error(`Cannot serve gRPC on ${config.listen}: ${errorText(err)}`, { cause: err });
@@ -220,6 +257,7 @@ export async function startServer(
   logger.info("serving etcd v3 API", {
     listen: `${listen.hostname}:${port}`,
     tls: tls ? (tls.ca ? "mtls" : "tls") : "off",
+    auth: auth.enabled ? "on" : "off",
     metrics: metricsServer ? `${metricsServer.addr.hostname}:${metricsServer.addr.port}` : "off",
   });
 
@@ -227,6 +265,7 @@ export async function startServer(
   const close = (graceMs = 5000) => {
     closing ??= (async () => {
       await grpc.shutdown(graceMs);
+      auth.close();
       await node.close();
       await metricsServer?.close();
       logger.info("stopped");

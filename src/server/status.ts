@@ -86,6 +86,38 @@ export const ERROR_TABLE: Record<KvErrorCode, Mapping> = {
   "checkpoint-corrupt": { code: C.INTERNAL },
   "format-unsupported": { code: C.INTERNAL },
   "malformed-request": { code: C.INTERNAL },
+  "auth-failed": {
+    code: C.INVALID_ARGUMENT,
+    details: "etcdserver: authentication failed, invalid user ID or password",
+  },
+  "auth-not-enabled": {
+    code: C.FAILED_PRECONDITION,
+    details: "etcdserver: authentication is not enabled",
+  },
+  "user-empty": { code: C.INVALID_ARGUMENT, details: "etcdserver: user name is empty" },
+  "user-exists": { code: C.FAILED_PRECONDITION, details: "etcdserver: user name already exists" },
+  "user-not-found": { code: C.FAILED_PRECONDITION, details: "etcdserver: user name not found" },
+  "role-empty": { code: C.INVALID_ARGUMENT, details: "etcdserver: role name is empty" },
+  "role-exists": { code: C.FAILED_PRECONDITION, details: "etcdserver: role name already exists" },
+  "role-not-found": { code: C.FAILED_PRECONDITION, details: "etcdserver: role name not found" },
+  "role-not-granted": {
+    code: C.FAILED_PRECONDITION,
+    details: "etcdserver: role is not granted to the user",
+  },
+  "permission-denied": { code: C.PERMISSION_DENIED, details: "etcdserver: permission denied" },
+  "permission-not-granted": {
+    code: C.FAILED_PRECONDITION,
+    details: "etcdserver: permission is not granted to the role",
+  },
+  "permission-not-given": { code: C.INVALID_ARGUMENT, details: "etcdserver: permission not given" },
+  "root-missing": { code: C.FAILED_PRECONDITION, details: "etcdserver: root user does not exist" },
+  "root-role-missing": {
+    code: C.FAILED_PRECONDITION,
+    details: "etcdserver: root user does not have root role",
+  },
+  "invalid-token": { code: C.UNAUTHENTICATED, details: "etcdserver: invalid auth token" },
+  "invalid-auth-mgmt": { code: C.INVALID_ARGUMENT, details: "etcdserver: invalid auth management" },
+  "auth-raw": { code: C.UNKNOWN },
 };
 
 /** An error that carries its own gRPC status (Unimplemented methods, transport limits). */

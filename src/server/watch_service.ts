@@ -7,7 +7,9 @@
  * progress revision never runs ahead of events still to come; periodic progress notifications
  * go to synced watchers that asked for them and had no events in the interval. Memory stays
  * bounded: when the transport's buffer is full the stream's watchers pause and resume from the
- * log after it drains.
+ * log after it drains. With auth on, each create needs READ on its whole range, checked with the
+ * stream's credentials; a refusal is etcd's `{watch_id: -1, created, canceled}` with the full
+ * status text as the cancel reason.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import type { Kv } from "../mvcc/mod.ts";
 import type { ServiceContext } from "./context.ts";
 import type { Method, StreamCall, StreamReceiver } from "./grpc.ts";
 import { decode } from "./decode.ts";
+import { statusString, toStatus } from "./status.ts";
 import {
   decodeWatchRequest,
   encodeWatchResponse,
@@ -129,6 +132,14 @@ class WatchStream implements StreamReceiver {
         canceled: true,
         cancelReason: reason,
       }));
+    try {
+      s.authz.range(this.#call.ctx, key, end);
+    } catch (err: unknown) {
+      const status = toStatus(err);
+      if (status.unexpected) throw err;
+      refuse(statusString(status));
+      return;
+    }
     if (end !== undefined && end !== "\0" && key >= end) {
       refuse("mvcc: watcher range is empty");
       return;
