@@ -398,6 +398,8 @@ export class GrpcClient {
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": options.maxReceiveBytes ?? 64 * 1024 * 1024,
       "grpc.max_send_message_length": -1,
+      // one connection per client object (load generators and peers want their own)
+      "grpc.use_local_subchannel_pool": 1,
     };
     if (t?.serverName) channelOptions["grpc.ssl_target_name_override"] = t.serverName;
     this.#client = new grpc.Client(address, creds, channelOptions);
