@@ -12,6 +12,7 @@
 import { Command, Option } from "commander";
 import { configFromFlags, envName, RUN_FLAGS } from "./src/server/flags.ts";
 import { runServer } from "./src/server/mod.ts";
+import { inspectCommand } from "./src/tools/inspect.ts";
 
 /** Collects the explicitly given values of `flags` from a parsed command, then non-empty env. */
 function flagValues(cmd: Command, names: readonly string[]): Map<string, string> {
@@ -57,12 +58,20 @@ function runCommand(): Command {
 }
 
 function program(): Command {
-  return new Command("t4")
+  const program = new Command("t4")
     .description("T4: an etcd-compatible key-value store with WAL and S3 durability")
     .helpOption("-h, --help", "show help")
-    .addCommand(runCommand())
-    .showHelpAfterError()
-    .exitOverride();
+    .showHelpAfterError();
+  for (const cmd of [runCommand(), inspectCommand()]) {
+    program.addCommand(cmd);
+  }
+  // exit codes like etcdctl's: 128 for bad arguments; commander's own exits become errors
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
+  return program;
 }
 
 /** Prints one line for an error a user can act on; no stack traces. */
