@@ -4,7 +4,8 @@
  *
  * Identity (only while auth is enabled): the `token` metadata if present (unknown or idle for
  * longer than the TTL → "invalid auth token"), else the common name of a verified client
- * certificate (mTLS, as etcd does), else "user name is empty". Using a token renews it.
+ * certificate (only with mTLS, where the transport verified it against the CA, as etcd does),
+ * else "user name is empty". Using a token renews it.
  *
  * Checks read the committed state, so a role change takes effect for the next request:
  * - user `root`-role holders may do anything, except touch `\x00auth/` (below);
@@ -56,10 +57,15 @@ const RAW_TEXT: Partial<Record<string, string>> = {
 /** The permission checks; see the module doc. */
 export class Authorizer {
   readonly #state: AuthState;
+  readonly #trustCommonName: boolean;
 
-  /** Creates an authorizer over `state`. */
-  constructor(state: AuthState) {
+  /**
+   * Creates an authorizer over `state`. `trustCommonName`: clients must present certificates
+   * the transport verified (mTLS), so a certificate's common name may name the user.
+   */
+  constructor(state: AuthState, options: { trustCommonName: boolean }) {
     this.#state = state;
+    this.#trustCommonName = options.trustCommonName;
   }
 
   /** Whether auth is enabled. */
@@ -80,7 +86,7 @@ export class Authorizer {
       if (user === undefined) throw new AuthError("invalid-token", "invalid auth token");
       return user;
     }
-    const cn = creds.commonName;
+    const cn = this.#trustCommonName ? creds.commonName : undefined;
     if (cn) return cn;
     throw new AuthError("user-empty", "user name is empty");
   }

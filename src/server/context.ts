@@ -39,7 +39,9 @@ export class ServiceContext {
     this.logger = options.logger;
     this.clientUrl = options.clientUrl;
     this.auth = options.auth;
-    this.authz = new Authorizer(options.auth.state);
+    this.authz = new Authorizer(options.auth.state, {
+      trustCommonName: config.clientTlsCa !== undefined,
+    });
     this.leaseKeys = (lease) => node.store.lessor.get(lease)?.keys ?? [];
   }
 

@@ -168,9 +168,12 @@ export class GrpcServer {
 
   /** Binds `host:port` (port 0 picks one); returns the bound port. */
   listen(host: string, port: number, tls?: TlsOptions): Promise<number> {
+    // Without a CA, grpc-js hands Deno's TLS server `ca: undefined`, and Go clients (etcdctl)
+    // then fail the handshake; the server's own chain stands in, and with
+    // `checkClientCertificate` false no client certificate is asked for.
     const creds = tls
       ? grpc.ServerCredentials.createSsl(
-        tls.ca ? Buffer.from(tls.ca) : null,
+        Buffer.from(tls.ca ?? tls.cert),
         [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }],
         tls.ca !== undefined,
       )
