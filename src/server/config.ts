@@ -44,6 +44,11 @@ export interface ServerConfig extends NodeConfig {
   grpcKeepaliveIntervalMs: number;
   grpcKeepaliveTimeoutMs: number;
   grpcKeepalivePermitWithoutStream: boolean;
+  /**
+   * The client gRPC transport (`--grpc-transport`): `h2`, our own HTTP/2 (cleartext only), or
+   * `grpc-js`. Default `h2`; grpc-js is used whenever client TLS is configured.
+   */
+  transport?: "grpc-js" | "h2";
   /** Client TLS: certificate and key files; with a CA file, clients must present certificates. */
   clientTlsCert?: string;
   clientTlsKey?: string;

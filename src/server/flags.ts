@@ -223,6 +223,13 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   },
   { name: "grpc-keepalive-timeout", kind: "duration", default: "20s", help: "server ping timeout" },
   {
+    name: "grpc-transport",
+    kind: "string",
+    default: "h2",
+    choices: ["h2", "grpc-js"],
+    help: "client gRPC transport: h2 (built-in HTTP/2, cleartext) or grpc-js (always with TLS)",
+  },
+  {
     name: "grpc-keepalive-permit-without-stream",
     kind: "bool",
     default: "true",
@@ -316,6 +323,7 @@ export function configFromFlags(values: ReadonlyMap<string, string>): ServerConf
     grpcKeepaliveIntervalMs: dur("grpc-keepalive-interval"),
     grpcKeepaliveTimeoutMs: dur("grpc-keepalive-timeout"),
     grpcKeepalivePermitWithoutStream: bool("grpc-keepalive-permit-without-stream"),
+    transport: get("grpc-transport") as NonNullable<ServerConfig["transport"]>,
   };
   config.segmentBytes = config.segmentMaxSizeMb * 1024 * 1024;
   const optional = [

@@ -25,6 +25,7 @@ import { ServiceContext } from "./context.ts";
 import { clusterService, healthService } from "./cluster_service.ts";
 import { authService } from "./auth_service.ts";
 import { GrpcServer, type TlsOptions } from "./grpc.ts";
+import { H2GrpcServer } from "./h2/mod.ts";
 import { kvService } from "./kv_service.ts";
 import { leaseService } from "./lease_service.ts";
 import { Alarms, maintenanceService } from "./maintenance_service.ts";
@@ -219,7 +220,9 @@ export async function startServer(
   health.markRecovered();
   health.setRole("single");
 
-  const grpc = new GrpcServer({
+  // Our own HTTP/2 serves cleartext listeners; TLS stays on grpc-js.
+  const transport = tls === undefined && (config.transport ?? "h2") === "h2" ? "h2" : "grpc-js";
+  const grpc = new (transport === "h2" ? H2GrpcServer : GrpcServer)({
     maxReceiveBytes: config.maxRequestBytes + 512 * 1024,
     keepaliveTimeMs: config.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
@@ -257,6 +260,7 @@ export async function startServer(
   logger.info("serving etcd v3 API", {
     listen: `${listen.hostname}:${port}`,
     tls: tls ? (tls.ca ? "mtls" : "tls") : "off",
+    transport,
     auth: auth.enabled ? "on" : "off",
     metrics: metricsServer ? `${metricsServer.addr.hostname}:${metricsServer.addr.port}` : "off",
   });
