@@ -9,7 +9,7 @@
 import { KvError } from "../errors.ts";
 import { Logger } from "../log.ts";
 import { MemoryBackend, MvccStore } from "../mvcc/mod.ts";
-import type { AuthNode } from "./store.ts";
+import type { AuthNode } from "./login.ts";
 import type { MetaWriter } from "./state.ts";
 
 interface Pending {

@@ -24,9 +24,5 @@ export {
   RESERVED_PREFIX,
 } from "./permissions.ts";
 export { AuthState, type MetaWriter } from "./state.ts";
-export {
-  type AuthAttemptResult,
-  type AuthNode,
-  AuthStore,
-  type AuthStoreOptions,
-} from "./store.ts";
+export { type AuthAttemptResult, type AuthNode, Login, type LoginOptions } from "./login.ts";
+export { AuthStore, type AuthStoreOptions } from "./store.ts";

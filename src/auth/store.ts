@@ -5,9 +5,7 @@
  * Every change is a group-commit job (`management.ts`) and resolves once it is durable; the
  * in-memory mirror follows the store's `onMeta` notifications, so a restart, a WAL replay or
  * (in cluster mode) a follower applying the leader's entries all end in the same state.
- * Authentication verifies the scrypt hash off the event loop, then issues a token in a job
- * that re-checks the user at the head of the batch (a concurrent delete or password change
- * wins). Idle tokens are swept from storage periodically.
+ * Logins, the lockout and the sweep of idle tokens are `login.ts`.
  *
  * Callers check permissions first (`authorizer.ts`); this class only enforces etcd's
  * data rules. Nothing here logs a password or a token.
@@ -17,39 +15,14 @@
 
 import { AuthError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { MetaListener } from "../mvcc/mod.ts";
-import { Lockout, type LockoutOptions } from "./lockout.ts";
+import type { LockoutOptions } from "./lockout.ts";
+import { type AuthAttemptResult, type AuthNode, Login } from "./login.ts";
 import * as jobs from "./management.ts";
-import {
-  DEFAULT_SCRYPT,
-  hashPassword,
-  type ScryptParams,
-  verifyDecoy,
-  verifyPassword,
-} from "./password.ts";
+import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from "./password.ts";
 import type { KeyPermission } from "./permissions.ts";
-import {
-  AUTH_PREFIX,
-  ENABLED_KEY,
-  ENABLED_VALUE,
-  encodeJson,
-  type MetaRow,
-  tokenKey,
-} from "./records.ts";
+import { AUTH_PREFIX, ENABLED_KEY, ENABLED_VALUE, type MetaRow, tokenKey } from "./records.ts";
 import { AuthState, type MetaWriter } from "./state.ts";
-import { newToken, TokenTable } from "./tokens.ts";
-
-/** What the auth store needs of a node (`T4Node` satisfies it). */
-export interface AuthNode {
-  readonly store: {
-    scanMeta(prefix: string, visit: (key: string, value: Uint8Array) => void): void;
-    onMeta(listener: MetaListener): void;
-  };
-  submit<T>(job: (store: MetaWriter) => T): Promise<T>;
-}
-
-/** The outcome of one `Authenticate` call, as `t4_auth_attempts_total{result}` counts it. */
-export type AuthAttemptResult = "success" | "fail" | "locked";
+import { TokenTable } from "./tokens.ts";
 
 /** Options of {@linkcode AuthStore.open}. */
 export interface AuthStoreOptions {
@@ -68,34 +41,32 @@ export interface AuthStoreOptions {
   sweepIntervalMs?: number;
 }
 
-function authFailed(): AuthError {
-  return new AuthError("auth-failed", "authentication failed, invalid user ID or password");
-}
-
 /** The auth store; see the module doc. */
 export class AuthStore implements Disposable {
   /** The committed and pending state (permission checks read it). */
   readonly state: AuthState;
   readonly #node: AuthNode;
   readonly #logger: Logger;
-  readonly #now: () => number;
   readonly #scrypt: ScryptParams;
-  readonly #lockout: Lockout;
-  readonly #onAttempt: (result: AuthAttemptResult) => void;
+  readonly #login: Login;
   readonly #timer: ReturnType<typeof setInterval>;
-  #sweeping = false;
 
   private constructor(node: AuthNode, options: AuthStoreOptions) {
     this.#node = node;
     this.#logger = options.logger;
-    this.#now = options.now ?? Date.now;
     this.#scrypt = options.scrypt ?? DEFAULT_SCRYPT;
-    this.#lockout = new Lockout({ now: this.#now, ...options.lockout });
-    this.#onAttempt = options.onAttempt ?? (() => {});
+    const now = options.now ?? Date.now;
     const ttlMs = options.tokenTtlSec * 1000;
-    this.state = new AuthState(new TokenTable({ ttlMs, now: this.#now }));
+    this.state = new AuthState(new TokenTable({ ttlMs, now }));
+    this.#login = new Login(this.state, node, {
+      logger: options.logger,
+      now,
+      scrypt: this.#scrypt,
+      lockout: options.lockout,
+      onAttempt: options.onAttempt,
+    });
     const sweepMs = options.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, ttlMs / 2));
-    this.#timer = setInterval(() => this.#sweep(), sweepMs);
+    this.#timer = setInterval(() => this.#login.sweep(), sweepMs);
   }
 
   /** Loads the auth rows of `node`'s store and follows its changes. */
@@ -148,74 +119,9 @@ export class AuthStore implements Disposable {
     await this.enable();
   }
 
-  // ---------------------------------------------------------------- authentication
-
-  /** etcd's Authenticate: checks the password and issues a token. */
-  async authenticate(name: string, password: string): Promise<string> {
-    const state = this.state;
-    if (!state.enabled) {
-      this.#onAttempt("fail");
-      throw new AuthError("auth-not-enabled", "authentication is not enabled");
-    }
-    if (this.#lockout.isLocked(name)) {
-      this.#onAttempt("locked");
-      this.#logger.warn("authentication refused: the user is locked out", { user: name });
-      throw authFailed();
-    }
-    const user = state.user(name);
-    const stored = user && !user.noPassword ? user.password : undefined;
-    const ok = stored === undefined
-      ? await verifyDecoy(password, this.#scrypt)
-      : await verifyPassword(password, stored);
-    if (!ok) {
-      this.#onAttempt("fail");
-      this.#logger.warn("authentication failed: invalid user name or password", { user: name });
-      if (this.#lockout.recordFailure(name)) {
-        this.#logger.warn("user locked out after repeated authentication failures", {
-          user: name,
-          lockSeconds: this.#lockout.lockMs / 1000,
-        });
-      }
-      throw authFailed();
-    }
-    const token = newToken(state.revision);
-    const row: MetaRow = {
-      key: tokenKey(state.tokens.hashOf(token)),
-      value: encodeJson({ user: name, issuedAt: this.#now() }),
-    };
-    try {
-      await this.#node.submit((store) => {
-        if (!state.headEnabled()) {
-          throw new AuthError("auth-not-enabled", "authentication is not enabled");
-        }
-        // a password change or delete in the meantime wins
-        if (state.headUser(name)?.password !== stored) throw authFailed();
-        state.write(store, [row], false);
-      });
-    } catch (err: unknown) {
-      this.#onAttempt("fail");
-      throw err;
-    }
-    this.#lockout.recordSuccess(name);
-    this.#onAttempt("success");
-    this.#logger.debug("authenticated", { user: name });
-    return token;
-  }
-
-  #sweep(): void {
-    if (this.#sweeping) return;
-    const dead = this.state.tokens.expired();
-    if (dead.length === 0) return;
-    this.#sweeping = true;
-    this.#node.submit((store) => {
-      const rows = dead.filter((h) => this.state.headHasToken(h))
-        .map((h): MetaRow => ({ key: tokenKey(h), value: undefined }));
-      if (rows.length > 0) this.state.write(store, rows, false);
-      return rows.length;
-    }).then(
-      (n) => n > 0 && this.#logger.debug("removed idle auth tokens", { count: n }),
-      () => {/* fenced or closing: the next open sweeps */},
-    ).finally(() => (this.#sweeping = false));
+  /** etcd's Authenticate: checks the password and issues a token (`login.ts`). */
+  authenticate(name: string, password: string): Promise<string> {
+    return this.#login.authenticate(name, password);
   }
 
   // ---------------------------------------------------------------- enable / disable

@@ -1,7 +1,8 @@
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { AuthError } from "../errors.ts";
 import { FakeClock, FakeNode, memoryLogger } from "./_testing.ts";
-import { type AuthAttemptResult, AuthStore, type AuthStoreOptions } from "./store.ts";
+import type { AuthAttemptResult } from "./login.ts";
+import { AuthStore, type AuthStoreOptions } from "./store.ts";
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
