@@ -13,6 +13,7 @@ import { Command, Option } from "commander";
 import { configFromFlags, envName, RUN_FLAGS } from "./src/server/flags.ts";
 import { runServer } from "./src/server/mod.ts";
 import { inspectCommand } from "./src/tools/inspect.ts";
+import { migrateCommand } from "./src/tools/migrate.ts";
 
 /** Collects the explicitly given values of `flags` from a parsed command, then non-empty env. */
 function flagValues(cmd: Command, names: readonly string[]): Map<string, string> {
@@ -65,6 +66,7 @@ function program(): Command {
   for (const cmd of [runCommand(), inspectCommand()]) {
     program.addCommand(cmd);
   }
+  program.addCommand(migrateCommand());
   // exit codes like etcdctl's: 128 for bad arguments; commander's own exits become errors
   const override = (cmd: Command) => {
     cmd.exitOverride();
