@@ -24,6 +24,7 @@ export interface TestH2Server extends AsyncDisposable {
 export interface TestServerOptions {
   maxReceiveBytes?: number;
   keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
   client?: GrpcClientOptions;
 }
 
@@ -39,7 +40,7 @@ export async function startH2Server(
   const server = new H2GrpcServer({
     maxReceiveBytes: options.maxReceiveBytes ?? 4 * 1024 * 1024,
     keepaliveTimeMs: options.keepaliveTimeMs ?? 2 * 60 * 60 * 1000,
-    keepaliveTimeoutMs: 20_000,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 20_000,
     logger: new Logger({ level: "debug", sink: (line) => void logs.push(line) }),
     observer,
   });

@@ -1,13 +1,7 @@
 /**
- * {@linkcode GrpcCall}: gRPC semantics on one HTTP/2 stream — deframing request messages,
- * running the method's handler (unary, bidi, server-streaming) with the same contract as
- * `GrpcServer`, deadlines, cancellation, and the status the call ends with.
- *
- * Request messages are 5-byte-prefixed (flag, 32-bit length). A message inside one DATA frame is
- * copied out with one `slice`; one spanning frames is gathered in pieces (counted against the
- * connection's held-bytes cap) and joined once complete. The length is checked against
- * `maxReceiveBytes` as soon as the prefix arrives, so an oversized message is refused before
- * its bytes are buffered.
+ * {@linkcode GrpcCall}: gRPC semantics on one HTTP/2 stream — running the method's handler
+ * (unary, bidi, server-streaming) on the messages a {@linkcode MessageReader} yields, with the
+ * same contract as `GrpcServer`: deadlines, cancellation, and the status the call ends with.
  *
  * Unary hot path: the handler runs synchronously when the request's END_STREAM arrives; a
  * `Uint8Array` result is framed into the connection's output buffer at once (HEADERS, DATA,
@@ -19,13 +13,13 @@
 import type { Method, StreamCall, StreamReceiver } from "../grpc.ts";
 import { GrpcCode, type GrpcStatus } from "../status.ts";
 import { H2CallContext } from "./context.ts";
-import { ErrorCode, H2ConnectionError } from "./frame.ts";
-import { MESSAGE_PREFIX_BYTES, OK_TRAILERS, trailersBlock } from "./grpc_framing.ts";
-import { MAX_HELD_BYTES } from "./limits.ts";
+import { OK_TRAILERS, trailersBlock } from "./grpc_framing.ts";
+import { type HeldBytes, MessageReader, type MessageSink } from "./message_reader.ts";
 import type { H2Stream, StreamListener } from "./stream.ts";
 
 /** What calls need from their server. */
 export interface CallHost {
+  /** Largest request message accepted. */
   readonly maxReceiveBytes: number;
   /** Maps an error to a status (logging unexpected ones once). */
   status(path: string, err: unknown): GrpcStatus;
@@ -40,25 +34,22 @@ export interface CallHost {
   ): void;
   /** Whether an observer wants call timings. */
   readonly timed: boolean;
+  /** A unary call began (shutdown waits for unary calls). */
   unaryStarted(): void;
+  /** A unary call is over. */
   unaryEnded(): void;
+  /** A streaming call began (shutdown ends it with UNAVAILABLE). */
   streamStarted(call: StreamCall): void;
+  /** A streaming call is over. */
   streamEnded(call: StreamCall): void;
 }
 
-/** The connection's count of bytes held in incomplete messages. */
-export interface HeldBytes {
-  heldBytes: number;
-}
-
-const EMPTY = new Uint8Array(0);
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** The gRPC call on one stream; the stream's listener. */
-export class GrpcCall implements StreamListener {
+export class GrpcCall implements StreamListener, MessageSink {
   readonly #host: CallHost;
   readonly #stream: H2Stream;
-  readonly #held: HeldBytes;
   readonly #path: string;
   readonly #method: Method;
   readonly #ctx: H2CallContext;
@@ -72,11 +63,7 @@ export class GrpcCall implements StreamListener {
   #received = 0;
   #sent = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #msgLen = -1;
-  #prefix: Uint8Array | undefined;
-  #prefixGot = 0;
-  #pieces: Uint8Array[] | undefined;
-  #got = 0;
+  readonly #reader: MessageReader;
   #request: Uint8Array | undefined;
   #receiver: StreamReceiver | undefined;
   #call: StreamCall | undefined;
@@ -97,7 +84,7 @@ export class GrpcCall implements StreamListener {
   ) {
     this.#host = host;
     this.#stream = stream;
-    this.#held = held;
+    this.#reader = new MessageReader(host.maxReceiveBytes, held, this);
     this.#path = call.path;
     this.#method = call.method;
     this.#ctx = new H2CallContext(call.path, call.peer, call.headers, this);
@@ -117,43 +104,13 @@ export class GrpcCall implements StreamListener {
   }
 
   data(buf: Uint8Array, start: number, end: number): void {
-    let at = start;
-    while (at < end && !this.#ended) {
-      if (this.#msgLen < 0) {
-        if (this.#prefixGot === 0 && end - at >= MESSAGE_PREFIX_BYTES) {
-          this.#beginMessage(buf, at);
-          at += MESSAGE_PREFIX_BYTES;
-        } else {
-          this.#prefix ??= new Uint8Array(MESSAGE_PREFIX_BYTES);
-          while (at < end && this.#prefixGot < MESSAGE_PREFIX_BYTES) {
-            this.#prefix[this.#prefixGot++] = buf[at++]!;
-          }
-          if (this.#prefixGot < MESSAGE_PREFIX_BYTES) return;
-          this.#prefixGot = 0;
-          this.#beginMessage(this.#prefix, 0);
-        }
-        if (this.#ended || this.#msgLen < 0) continue;
-      }
-      const need = this.#msgLen - this.#got;
-      if (this.#got === 0 && end - at >= need) {
-        this.#msgLen = -1;
-        this.#deliver(buf.slice(at, at + need));
-        at += need;
-        continue;
-      }
-      const n = Math.min(end - at, need);
-      (this.#pieces ??= []).push(buf.slice(at, at + n));
-      this.#got += n;
-      at += n;
-      this.#hold(n);
-      if (this.#got === this.#msgLen) this.#deliver(this.#joinPieces());
-    }
+    if (!this.#ended) this.#reader.push(buf, start, end);
   }
 
   end(): void {
     if (this.#ended) return;
-    if (this.#msgLen >= 0 || this.#prefixGot > 0) {
-      return this.#refuse(GrpcCode.INTERNAL, "grpc: the request ended inside a message");
+    if (this.#reader.partial) {
+      return this.refuse(GrpcCode.INTERNAL, "grpc: the request ended inside a message");
     }
     const m = this.#method;
     if (m.kind === "bidi") {
@@ -165,7 +122,7 @@ export class GrpcCall implements StreamListener {
       return;
     }
     if (this.#request === undefined) {
-      return this.#refuse(GrpcCode.INTERNAL, "grpc: the request has no message");
+      return this.refuse(GrpcCode.INTERNAL, "grpc: the request has no message");
     }
     const request = this.#request;
     this.#request = undefined;
@@ -176,7 +133,7 @@ export class GrpcCall implements StreamListener {
   aborted(): void {
     this.#aborted = true;
     this.#abort?.abort();
-    this.#release();
+    this.#reader.stop();
     if (this.#method.kind === "unary") {
       this.#ended = true;
       if (this.#phase === 0) this.#done();
@@ -188,65 +145,20 @@ export class GrpcCall implements StreamListener {
   drained(): void {
     const listeners = this.#drainListeners;
     this.#drainListeners = [];
-    for (const listener of listeners) listener();
-  }
-
-  #beginMessage(src: Uint8Array, at: number): void {
-    const flag = src[at]!;
-    const len =
-      ((src[at + 1]! << 24) | (src[at + 2]! << 16) | (src[at + 3]! << 8) | src[at + 4]!) >>>
-      0;
-    if (flag !== 0) {
-      return this.#refuse(
-        GrpcCode.INTERNAL,
-        "grpc: compressed flag set with identity or empty encoding",
-      );
-    }
-    const max = this.#host.maxReceiveBytes;
-    if (len > max) {
-      return this.#refuse(
-        GrpcCode.RESOURCE_EXHAUSTED,
-        `grpc: received message larger than max (${len} vs. ${max})`,
-      );
-    }
-    if (len === 0) return this.#deliver(EMPTY);
-    this.#msgLen = len;
-    this.#got = 0;
-  }
-
-  #hold(n: number): void {
-    this.#held.heldBytes += n;
-    if (this.#held.heldBytes > MAX_HELD_BYTES) {
-      throw new H2ConnectionError(
-        ErrorCode.ENHANCE_YOUR_CALM,
-        "too many bytes in partial messages",
-      );
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (err: unknown) {
+        this.#finishStream(err);
+      }
     }
   }
 
-  #joinPieces(): Uint8Array {
-    const pieces = this.#pieces!;
-    const out = new Uint8Array(this.#got);
-    let at = 0;
-    for (const p of pieces) {
-      out.set(p, at);
-      at += p.length;
-    }
-    this.#release();
-    this.#msgLen = -1;
-    return out;
-  }
-
-  #release(): void {
-    this.#held.heldBytes -= this.#pieces === undefined ? 0 : this.#got;
-    this.#pieces = undefined;
-    this.#got = 0;
-  }
-
-  #deliver(message: Uint8Array): void {
+  /** A complete request message from the reader. */
+  message(message: Uint8Array): void {
     if (this.#method.kind !== "bidi") {
       if (this.#request !== undefined) {
-        return this.#refuse(GrpcCode.INTERNAL, "grpc: more than one request message");
+        return this.refuse(GrpcCode.INTERNAL, "grpc: more than one request message");
       }
       this.#request = message;
       this.#received = 1;
@@ -261,10 +173,9 @@ export class GrpcCall implements StreamListener {
   }
 
   /** Ends the call with a status of the transport's own (not the handler's). */
-  #refuse(code: GrpcCode, details: string): void {
+  refuse(code: GrpcCode, details: string): void {
     if (this.#ended) return;
-    this.#release();
-    this.#msgLen = -1;
+    this.#reader.stop();
     if (this.#call) {
       this.#closeStream(code);
     } else {
@@ -297,6 +208,7 @@ export class GrpcCall implements StreamListener {
   /** The end of a unary call's life (or of a server stream that never started). */
   #done(): void {
     this.#phase = 2;
+    this.#reader.stop();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#method.kind === "unary") this.#host.unaryEnded();
@@ -314,10 +226,14 @@ export class GrpcCall implements StreamListener {
       return this.#unaryFailed(err);
     }
     if (out instanceof Uint8Array) return this.#unaryAnswered(out);
-    out.then((bytes) => this.#unaryAnswered(bytes), (err: unknown) => this.#unaryFailed(err));
+    out.then((bytes) => this.#unaryAnswered(bytes), (err: unknown) => this.#unaryFailed(err))
+      .catch((err: unknown) => void this.#host.status(this.#path, err)); // our bug: log it
   }
 
   #unaryAnswered(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) {
+      return this.#unaryFailed(new TypeError(`${this.#path} answered with a non-Uint8Array`));
+    }
     this.#host.observe(this.#path, "unary", GrpcCode.OK, this.#started, 1, 1);
     if (!this.#ended) {
       this.#ended = true;
@@ -404,6 +320,7 @@ export class GrpcCall implements StreamListener {
     if (this.#ended) return;
     this.#ended = true;
     this.#phase = 2;
+    this.#reader.stop();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#aborted = true;

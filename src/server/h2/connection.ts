@@ -26,11 +26,14 @@ import {
   FRAME_HEADER_BYTES,
   H2ConnectionError,
   PREFACE,
+  protocolError,
+  Setting,
 } from "./frame.ts";
 import { HpackDecoder } from "./hpack.ts";
 import { H2Stream } from "./stream.ts";
 import { ConnectionWriter } from "./writer.ts";
-import { type FrameTarget, handleFrame } from "./frame_handler.ts";
+import type { FrameTarget } from "./control_frames.ts";
+import { handleFrame } from "./frame_handler.ts";
 import {
   CHEAP_FRAMES_PER_SECOND,
   CONNECTION_GIVE_BACK_BYTES,
@@ -49,25 +52,33 @@ export interface ConnectionHost {
   open(conn: H2Connection, stream: H2Stream, headers: readonly string[]): void;
   /** The connection is closed. */
   closed(conn: H2Connection): void;
+  /** A bug surfaced while serving a connection (it is closed with INTERNAL_ERROR). */
+  internalError(err: unknown): void;
+  /** Idle time after which we ping the client. */
   readonly keepaliveTimeMs: number;
+  /** How long a keepalive ping may go unanswered before we close. */
   readonly keepaliveTimeoutMs: number;
 }
 
 /** One server connection; see the module doc. */
 export class H2Connection implements FrameTarget {
   readonly #conn: Deno.Conn;
+  /** The server this connection serves. */
   readonly host: ConnectionHost;
   /** The client's address, as grpc-js prints it (`host:port`). */
   readonly peer: string;
+  /** The send side. */
   readonly writer: ConnectionWriter;
+  /** The connection's HPACK decoding context. */
   readonly hpack = new HpackDecoder();
+  /** Open streams by id. */
   readonly streams = new Map<number, H2Stream>();
   /** Highest client stream id seen. */
   lastStreamId = 0;
   /** The peer's SETTINGS_INITIAL_WINDOW_SIZE. */
-  peerInitialWindow = DEFAULT_WINDOW;
+  peerInitialWindow: number = DEFAULT_WINDOW;
   /** How much more the client may send on the connection. */
-  recvWindow = CONNECTION_WINDOW;
+  recvWindow: number = CONNECTION_WINDOW;
   /** Bytes received and not yet given back. */
   recvUnacked = 0;
   /** Bytes held in incomplete request messages. */
@@ -76,9 +87,13 @@ export class H2Connection implements FrameTarget {
   settingsSeen = false;
   /** The header block being assembled from CONTINUATION frames (stream 0: none). */
   blockStream = 0;
+  /** Flags of that block's HEADERS frame. */
   blockFlags = 0;
+  /** CONTINUATION frames of that block so far. */
   blockFrames = 0;
+  /** The block's bytes so far (`blockLength` of them). */
   blockBytes: Uint8Array = new Uint8Array(0);
+  /** How many bytes of `blockBytes` hold the block. */
   blockLength = 0;
   /** GOAWAY sent: no new streams. */
   goingAway = false;
@@ -117,7 +132,14 @@ export class H2Connection implements FrameTarget {
       (this.#conn as Deno.TcpConn).setNoDelay?.(true);
     } catch { /* not TCP */ }
     const w = this.writer;
-    w.out.settings([0x3, MAX_STREAMS, 0x4, STREAM_WINDOW, 0x6, MAX_HEADER_LIST_BYTES]);
+    w.out.settings([
+      Setting.MAX_CONCURRENT_STREAMS,
+      MAX_STREAMS,
+      Setting.INITIAL_WINDOW_SIZE,
+      STREAM_WINDOW,
+      Setting.MAX_HEADER_LIST_SIZE,
+      MAX_HEADER_LIST_BYTES,
+    ]);
     w.out.windowUpdate(0, CONNECTION_WINDOW - DEFAULT_WINDOW);
     w.scheduleFlush();
     this.#armKeepalive();
@@ -134,7 +156,7 @@ export class H2Connection implements FrameTarget {
         if (!preface) {
           const k = Math.min(len, PREFACE.length);
           for (let i = 0; i < k; i++) {
-            if (buf[i] !== PREFACE[i]) throw new H2ConnectionError(1, "invalid connection preface");
+            if (buf[i] !== PREFACE[i]) throw protocolError("invalid connection preface");
           }
           if (len < PREFACE.length) continue;
           preface = true;
@@ -149,6 +171,11 @@ export class H2Connection implements FrameTarget {
       }
     } catch (err: unknown) {
       if (err instanceof H2ConnectionError) await this.#fail(err);
+      else if (!isSocketError(err)) {
+        // Our own bug: tell the peer and the log, lose only this connection.
+        this.host.internalError(err);
+        await this.#fail(new H2ConnectionError(ErrorCode.INTERNAL_ERROR, "internal error"));
+      }
     } finally {
       this.#teardown();
     }
@@ -280,6 +307,14 @@ export class H2Connection implements FrameTarget {
 }
 
 const KEEPALIVE_PING = new Uint8Array(8);
+
+/** Whether `err` is the socket failing (reset, closed), not a bug. */
+function isSocketError(err: unknown): boolean {
+  const e = Deno.errors;
+  return err instanceof e.BadResource || err instanceof e.ConnectionReset ||
+    err instanceof e.ConnectionAborted || err instanceof e.BrokenPipe ||
+    err instanceof e.Interrupted || err instanceof e.UnexpectedEof || err instanceof e.NotConnected;
+}
 
 /** Waits for `p`, at most `ms` milliseconds. */
 async function within(p: Promise<void>, ms: number): Promise<void> {

@@ -10,6 +10,7 @@ import type { CallContext } from "../grpc.ts";
 
 /** Where a context gets its abort signal from (created only when a handler asks). */
 export interface SignalSource {
+  /** The call's abort signal. */
   signal(): AbortSignal;
 }
 

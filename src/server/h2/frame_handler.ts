@@ -1,6 +1,7 @@
 /**
  * {@linkcode handleFrame}: what a server connection does with each received frame, by the rules
- * of RFC 9113 §6 (frame definitions) and §5.1 (stream states). Violations that leave the
+ * of RFC 9113 §6 (frame definitions) and §5.1 (stream states): DATA, HEADERS and CONTINUATION
+ * here, connection-level frames in `control_frames.ts`. Violations that leave the
  * connection's state unknown are connection errors (thrown {@linkcode H2ConnectionError}s);
  * those confined to one stream reset just that stream.
  *
@@ -21,43 +22,17 @@ import {
   frameSizeError,
   FrameType,
   H2ConnectionError,
-  LARGEST_MAX_FRAME,
-  MAX_WINDOW,
   protocolError,
-  Setting,
 } from "./frame.ts";
-import type { HpackDecoder } from "./hpack.ts";
+import {
+  type FrameTarget,
+  onPing,
+  onReset,
+  onSettings,
+  onWindowUpdate,
+  streamError,
+} from "./control_frames.ts";
 import { H2Stream } from "./stream.ts";
-import type { ConnectionWriter } from "./writer.ts";
-
-/** The connection state frames act on (the connection implements it). */
-export interface FrameTarget {
-  readonly writer: ConnectionWriter;
-  readonly hpack: HpackDecoder;
-  readonly streams: Map<number, H2Stream>;
-  lastStreamId: number;
-  peerInitialWindow: number;
-  recvWindow: number;
-  recvUnacked: number;
-  settingsSeen: boolean;
-  blockStream: number;
-  blockFlags: number;
-  blockFrames: number;
-  blockBytes: Uint8Array;
-  blockLength: number;
-  readonly goingAway: boolean;
-  /** Opens the call of a new stream. */
-  open(stream: H2Stream, headers: string[]): void;
-  /** Counts a cheap frame (throws on a flood). */
-  cheapFrame(): void;
-  /** Throws when a peer that does not read keeps asking for acks. */
-  checkControlOutput(): void;
-  pingAcked(): void;
-}
-
-function u32(buf: Uint8Array, at: number): number {
-  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
-}
 
 /** Handles one frame; its payload is `buf[start, end)`. */
 export function handleFrame(
@@ -102,13 +77,6 @@ export function handleFrame(
     default:
       return c.cheapFrame(); // unknown frame types are ignored (§5.5)
   }
-}
-
-function streamError(c: FrameTarget, id: number, code: number): void {
-  const s = c.streams.get(id);
-  if (s) s.fail(code);
-  else c.writer.out.rstStream(id, code);
-  c.writer.scheduleFlush();
 }
 
 function onData(
@@ -248,113 +216,4 @@ function headerBlock(
   c.streams.set(id, stream);
   c.open(stream, headers);
   if (flags & Flag.END_STREAM && !stream.closed) stream.remoteEnd();
-}
-
-function onReset(c: FrameTarget, id: number, length: number): void {
-  if (length !== 4) throw frameSizeError("RST_STREAM of the wrong size");
-  if (id === 0) throw protocolError("RST_STREAM on stream 0");
-  c.cheapFrame();
-  const s = c.streams.get(id);
-  if (s) s.abort();
-  else if (id > c.lastStreamId) throw protocolError("RST_STREAM on an idle stream");
-}
-
-function onSettings(
-  c: FrameTarget,
-  flags: number,
-  id: number,
-  buf: Uint8Array,
-  start: number,
-  end: number,
-): void {
-  if (id !== 0) throw protocolError("SETTINGS on a stream");
-  if (flags & Flag.ACK) {
-    if (end !== start) throw frameSizeError("SETTINGS ACK with a payload");
-    if (!c.settingsSeen) throw protocolError("the first frame must be SETTINGS");
-    return;
-  }
-  if ((end - start) % 6 !== 0) throw frameSizeError("SETTINGS of the wrong size");
-  if (c.settingsSeen) c.cheapFrame();
-  c.settingsSeen = true;
-  let grew = false;
-  for (let p = start; p < end; p += 6) {
-    const value = u32(buf, p + 2);
-    switch ((buf[p]! << 8) | buf[p + 1]!) {
-      case Setting.ENABLE_PUSH:
-        if (value > 1) throw protocolError("SETTINGS_ENABLE_PUSH above 1");
-        break;
-      case Setting.INITIAL_WINDOW_SIZE: {
-        if (value > MAX_WINDOW) {
-          throw new H2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "initial window too big");
-        }
-        const delta = value - c.peerInitialWindow;
-        c.peerInitialWindow = value;
-        for (const s of c.streams.values()) {
-          s.sendWindow += delta;
-          if (s.sendWindow > MAX_WINDOW) {
-            throw new H2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-          }
-        }
-        grew ||= delta > 0;
-        break;
-      }
-      case Setting.MAX_FRAME_SIZE:
-        if (value < 16_384 || value > LARGEST_MAX_FRAME) {
-          throw protocolError("SETTINGS_MAX_FRAME_SIZE out of range");
-        }
-        c.writer.peerMaxFrame = value;
-        break;
-        // HEADER_TABLE_SIZE needs nothing: our encoder keeps no dynamic table (grpc_framing.ts).
-    }
-  }
-  c.writer.out.frameHeader(0, FrameType.SETTINGS, Flag.ACK, 0);
-  c.writer.scheduleFlush();
-  c.checkControlOutput();
-  if (grew) c.writer.pumpAll();
-}
-
-function onPing(
-  c: FrameTarget,
-  flags: number,
-  id: number,
-  buf: Uint8Array,
-  start: number,
-  end: number,
-): void {
-  if (end - start !== 8) throw frameSizeError("PING of the wrong size");
-  if (id !== 0) throw protocolError("PING on a stream");
-  if (flags & Flag.ACK) return c.pingAcked();
-  // Pings while calls are open are keepalives or window probes (grpc-go's BDP estimator).
-  if (c.streams.size === 0) c.cheapFrame();
-  c.writer.out.ping(Flag.ACK, buf, start);
-  c.writer.scheduleFlush();
-  c.checkControlOutput();
-}
-
-function onWindowUpdate(
-  c: FrameTarget,
-  id: number,
-  buf: Uint8Array,
-  start: number,
-  end: number,
-): void {
-  if (end - start !== 4) throw frameSizeError("WINDOW_UPDATE of the wrong size");
-  const increment = u32(buf, start) & 0x7fffffff;
-  if (id === 0) {
-    if (increment === 0) throw protocolError("WINDOW_UPDATE of 0");
-    if (c.writer.sendWindow + increment > MAX_WINDOW) {
-      throw new H2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
-    }
-    c.writer.sendWindow += increment;
-    return c.writer.pumpAll();
-  }
-  const s = c.streams.get(id);
-  if (!s) {
-    if (id > c.lastStreamId) throw protocolError("WINDOW_UPDATE on an idle stream");
-    return;
-  }
-  if (increment === 0) return streamError(c, id, ErrorCode.PROTOCOL_ERROR);
-  if (!s.addWindow(increment)) return streamError(c, id, ErrorCode.FLOW_CONTROL_ERROR);
-  s.pump();
-  c.writer.pumpAll();
 }

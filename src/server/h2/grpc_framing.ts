@@ -97,7 +97,14 @@ export function trailersBlock(
   const out = options.trailersOnly ? responseHeaders(options.httpStatus ?? 200) : [];
   field(out, "grpc-status", ascii(String(code)));
   if (code !== 0 && details !== "") {
-    field(out, "grpc-message", percentEncode(details).slice(0, MAX_MESSAGE_OCTETS));
+    const message = percentEncode(details);
+    if (message.length > MAX_MESSAGE_OCTETS) {
+      // Cut, but never inside a `%XX` escape.
+      let end = MAX_MESSAGE_OCTETS;
+      while (end > MAX_MESSAGE_OCTETS - 3 && message.lastIndexOf(0x25, end - 1) > end - 3) end--;
+      message.length = end;
+    }
+    field(out, "grpc-message", message);
   }
   return new Uint8Array(out);
 }

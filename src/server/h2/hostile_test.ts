@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "../../../tests/_assert.ts";
 import type { Method, StreamCall } from "../grpc.ts";
 import { ErrorCode, Flag, FrameType, PREFACE } from "./frame.ts";
+import { MAX_STREAMS } from "./limits.ts";
 import { HpackDecoder } from "./hpack.ts";
 import {
   frame,
@@ -318,6 +319,20 @@ Deno.test("H2GrpcServer survives hostile clients and keeps serving others", asyn
     await stillServes(srv);
   });
 
+  await t.step("more streams than MAX_CONCURRENT_STREAMS are refused", async () => {
+    await using c = await handshake(srv);
+    const hold = literalBlock(grpcRequestFields("/t.S/Hold"));
+    const frames: Uint8Array[] = [];
+    for (let id = 1; id <= 2 * MAX_STREAMS + 1; id += 2) {
+      frames.push(frame(FrameType.HEADERS, Flag.END_HEADERS, id, hold));
+    }
+    await c.send(...frames);
+    const refused = await c.until((f) => f.type === FrameType.RST_STREAM, 20_000);
+    assertEquals(refused?.streamId, 2 * MAX_STREAMS + 1);
+    assertEquals(new DataView(refused!.payload.buffer).getUint32(0), ErrorCode.REFUSED_STREAM);
+    await stillServes(srv);
+  });
+
   await t.step("a client that disconnects mid-request", async () => {
     const before = state.echoCalls;
     {
@@ -332,4 +347,29 @@ Deno.test("H2GrpcServer survives hostile clients and keeps serving others", asyn
     assertEquals(state.echoCalls, before);
     await stillServes(srv);
   });
+});
+
+Deno.test("H2GrpcServer pings idle clients and closes those that do not answer", async () => {
+  await using srv = await startH2Server(services, {
+    keepaliveTimeMs: 100,
+    keepaliveTimeoutMs: 100,
+  });
+  await using silent = await handshake(srv);
+  const polite = await handshake(srv);
+  let pings = 0;
+  const answering = (async () => {
+    for (;;) {
+      const ping = await polite.until((f) => f.type === FrameType.PING && f.flags === 0, 3000)
+        .catch(() => null);
+      if (ping === null) return;
+      pings++;
+      await polite.send(frame(FrameType.PING, Flag.ACK, 0, ping.payload));
+    }
+  })();
+  // The silent client never acks: after the ping and its timeout, the server hangs up.
+  assertEquals(await silent.until((f) => f.type === FrameType.GOAWAY, 2000), null);
+  assert(pings >= 1 && !polite.eof);
+  await polite[Symbol.asyncDispose]();
+  await answering;
+  await stillServes(srv);
 });

@@ -16,7 +16,7 @@ export const STREAM_WINDOW = 4 * 1024 * 1024;
 export const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 /** Received bytes of a stream consumed before we give them back with a WINDOW_UPDATE. */
-export const STREAM_GIVE_BACK_BYTES = STREAM_WINDOW / 4;
+export const STREAM_GIVE_BACK_BYTES: number = STREAM_WINDOW / 4;
 
 /** Received bytes of the connection consumed before we give them back. */
 export const CONNECTION_GIVE_BACK_BYTES = 1024 * 1024;
@@ -44,7 +44,7 @@ export const MAX_HELD_BYTES = 256 * 1024 * 1024;
 export const HIGH_WATER = 1024 * 1024;
 
 /** Unwritten output past which a peer that keeps sending pings or settings is cut off. */
-export const CONTROL_OUTPUT_LIMIT = HIGH_WATER + 4 * 1024 * 1024;
+export const CONTROL_OUTPUT_LIMIT: number = HIGH_WATER + 4 * 1024 * 1024;
 
 /** Queued bytes of one stream past which its sender is told to wait (write returns false). */
 export const STREAM_HIGH_WATER = 64 * 1024;

@@ -22,8 +22,11 @@ export interface RequestHead {
 
 /** A request refused with a status before any handler runs. */
 export interface Refusal {
+  /** The HTTP status of the Trailers-Only response. */
   httpStatus: number;
+  /** The gRPC status. */
   code: GrpcCode;
+  /** The gRPC status message. */
   details: string;
 }
 

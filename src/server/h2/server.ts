@@ -69,6 +69,8 @@ export class H2GrpcServer implements AsyncDisposable {
       keepaliveTimeoutMs: options.keepaliveTimeoutMs,
       open: (conn, stream, headers) => this.#open(conn, stream, headers),
       closed: (conn) => void this.#conns.delete(conn),
+      internalError: (err) =>
+        options.logger.error("HTTP/2 connection failed", { error: errorText(err) }),
     };
   }
 

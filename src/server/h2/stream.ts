@@ -20,14 +20,17 @@ import type { OutBuffer } from "./out_buffer.ts";
 
 /** What a stream needs from its connection. */
 export interface StreamOwner {
+  /** The buffer to frame into. */
   readonly out: OutBuffer;
   /** The connection's send window (shared by all streams). */
   sendWindow: number;
+  /** The peer's SETTINGS_MAX_FRAME_SIZE. */
   readonly peerMaxFrame: number;
   /** Whether the output buffer is past its high-water mark. */
   readonly outFull: boolean;
   /** Writes a header block (HEADERS + CONTINUATION). */
   writeHeaders(streamId: number, flags: number, block: Uint8Array): void;
+  /** Writes the buffer at the end of this turn. */
   scheduleFlush(): void;
   /** `stream` has queued data waiting for window or buffer room. */
   blocked(stream: H2Stream): void;
@@ -53,6 +56,7 @@ const IGNORE: StreamListener = { data() {}, end() {}, aborted() {}, drained() {}
 
 /** One HTTP/2 stream of a server connection. */
 export class H2Stream {
+  /** The stream id. */
   readonly id: number;
   readonly #owner: StreamOwner;
   /** Our window to send on this stream (may go negative after a SETTINGS change). */
@@ -61,6 +65,7 @@ export class H2Stream {
   recvWindow: number;
   /** Bytes received and not yet given back with a WINDOW_UPDATE. */
   recvUnacked = 0;
+  /** The call on this stream. */
   listener: StreamListener = IGNORE;
   #queue: Uint8Array[] = [];
   #queueHead = 0;

@@ -37,9 +37,9 @@ export class ConnectionWriter implements StreamOwner {
   readonly #blocked = new Set<H2Stream>();
   readonly #drainWaiting = new Set<H2Stream>();
   /** The connection's send window. */
-  sendWindow = DEFAULT_WINDOW;
+  sendWindow: number = DEFAULT_WINDOW;
   /** The peer's SETTINGS_MAX_FRAME_SIZE. */
-  peerMaxFrame = DEFAULT_MAX_FRAME;
+  peerMaxFrame: number = DEFAULT_MAX_FRAME;
   /** Called when a socket write fails (the connection is gone). */
   onWriteError: (err: unknown) => void = () => {};
 
@@ -116,6 +116,15 @@ export class ConnectionWriter implements StreamOwner {
         this.#drainWaiting.delete(s);
         s.listener.drained();
       }
+    }
+  }
+
+  /** A stream's own window grew: pump just that stream, and tell its sender if it has room. */
+  pumpStream(stream: H2Stream): void {
+    stream.pump();
+    if (this.#drainWaiting.has(stream) && !stream.full) {
+      this.#drainWaiting.delete(stream);
+      stream.listener.drained();
     }
   }
 
