@@ -13,6 +13,7 @@ import { Command, Option } from "commander";
 import { configFromFlags, envName, RUN_FLAGS } from "./src/server/flags.ts";
 import { runServer } from "./src/server/mod.ts";
 import { inspectCommand } from "./src/tools/inspect.ts";
+import { storeCommands } from "./src/tools/store_commands.ts";
 import { migrateCommand } from "./src/tools/migrate.ts";
 
 /** Collects the explicitly given values of `flags` from a parsed command, then non-empty env. */
@@ -63,7 +64,7 @@ function program(): Command {
     .description("T4: an etcd-compatible key-value store with WAL and S3 durability")
     .helpOption("-h, --help", "show help")
     .showHelpAfterError();
-  for (const cmd of [runCommand(), inspectCommand()]) {
+  for (const cmd of [runCommand(), ...storeCommands(), inspectCommand()]) {
     program.addCommand(cmd);
   }
   program.addCommand(migrateCommand());

@@ -53,6 +53,8 @@ export class NodeHealth implements HealthSource {
   #recovered = false;
   #role: HealthRole = "unknown";
   #fenced = false;
+  #fencedReason = "a newer leader term exists";
+  #restore: { done: number; total: number } | undefined;
   #metrics: NodeHealthOptions["metrics"];
 
   /** Creates a source that reports "starting" until told otherwise. */
@@ -82,6 +84,16 @@ export class NodeHealth implements HealthSource {
     this.#metrics?.fenced.set(fenced ? 1 : 0);
   }
 
+  /** Records how far restoring a checkpoint from the object store has got (bytes). */
+  setRestoreProgress(done: number, total: number): void {
+    this.#restore = { done, total };
+  }
+
+  /** Records why the node is fenced (shown by `/readyz`). */
+  setFencedReason(reason: string): void {
+    this.#fencedReason = reason;
+  }
+
   /** {@inheritDoc HealthSource.started} */
   started(): boolean {
     return this.#started;
@@ -90,9 +102,19 @@ export class NodeHealth implements HealthSource {
   /** {@inheritDoc HealthSource.ready} */
   ready(): Readiness {
     if (!this.#started) return { ok: false, reason: "starting" };
-    if (!this.#recovered) return { ok: false, reason: "recovering: WAL replay not finished" };
+    if (!this.#recovered) {
+      const r = this.#restore;
+      if (r && r.done < r.total) {
+        const pct = r.total > 0 ? Math.floor((r.done / r.total) * 100) : 0;
+        return {
+          ok: false,
+          reason: `recovering: restoring a checkpoint, ${pct}% of ${r.total} bytes`,
+        };
+      }
+      return { ok: false, reason: "recovering: WAL replay not finished" };
+    }
     if (this.#role === "unknown") return { ok: false, reason: "role not decided yet" };
-    if (this.#fenced) return { ok: false, reason: "fenced: a newer leader term exists" };
+    if (this.#fenced) return { ok: false, reason: `fenced: ${this.#fencedReason}` };
     return { ok: true };
   }
 

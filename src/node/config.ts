@@ -4,7 +4,10 @@
  * @module
  */
 
+import type { Logger } from "../log.ts";
 import { DEFAULT_MAX_TXN_OPS } from "../mvcc/mod.ts";
+import type { ObjectStore } from "../objstore/mod.ts";
+import type { BranchSource } from "./restore.ts";
 
 /** Configuration of a node (the embedded store and the server share it). */
 export interface NodeConfig {
@@ -34,10 +37,34 @@ export interface NodeConfig {
    * from the valid prefix (entries after the damage are lost). Default false: refuse to open.
    */
   truncateCorruptWal?: boolean;
+  /**
+   * An object store (S3, a local directory, memory) for WAL uploads and checkpoints: with one, a
+   * node whose disk is lost recovers from the store alone.
+   */
+  objectStore?: ObjectStore;
+  /** Upload each batch's WAL before acknowledging it (single node); default true. */
+  walSyncUpload?: boolean;
+  /** Seal and upload the active WAL segment after this many ms (async upload); default 10 s. */
+  segmentMaxAgeMs?: number;
+  /** Milliseconds between checkpoints; default 15 min. */
+  checkpointIntervalMs?: number;
+  /** Also checkpoint after this many WAL entries; default 0 (off). */
+  checkpointEntries?: number;
+  /** Checkpoints the node's GC keeps (plus the latest and branch-pinned ones); default 2. */
+  gcKeep?: number;
+  /** A branch node: the source store and the checkpoint it forks from (first boot only). */
+  branch?: BranchSource;
+  /** Where the node logs; default silent (the library says nothing unless asked). */
+  logger?: Logger;
 }
 
+/** Settings of {@linkcode NodeConfig} that may stay unset. */
+type OptionalParts = "objectStore" | "branch" | "logger";
+
 /** A {@linkcode NodeConfig} with every default filled in. */
-export type ResolvedNodeConfig = Required<NodeConfig>;
+export type ResolvedNodeConfig =
+  & Required<Omit<NodeConfig, OptionalParts>>
+  & { [K in OptionalParts]: NodeConfig[K] | undefined };
 
 /** The host name, or `node-0` when it cannot be read. */
 export function defaultNodeId(): string {
@@ -64,6 +91,14 @@ export function resolveNodeConfig(config: NodeConfig): ResolvedNodeConfig {
     walCleanupIntervalMs: config.walCleanupIntervalMs ?? 30_000,
     now: config.now ?? (() => performance.now()),
     truncateCorruptWal: config.truncateCorruptWal ?? false,
+    walSyncUpload: config.walSyncUpload ?? true,
+    segmentMaxAgeMs: config.segmentMaxAgeMs ?? 10_000,
+    checkpointIntervalMs: config.checkpointIntervalMs ?? 15 * 60_000,
+    checkpointEntries: config.checkpointEntries ?? 0,
+    gcKeep: config.gcKeep ?? 2,
+    objectStore: config.objectStore,
+    branch: config.branch,
+    logger: config.logger,
   };
   for (
     const [name, value, min] of [
@@ -73,6 +108,10 @@ export function resolveNodeConfig(config: NodeConfig): ResolvedNodeConfig {
       ["valueCacheBytes", resolved.valueCacheBytes, 0],
       ["leaseCheckIntervalMs", resolved.leaseCheckIntervalMs, 1],
       ["walCleanupIntervalMs", resolved.walCleanupIntervalMs, 1],
+      ["segmentMaxAgeMs", resolved.segmentMaxAgeMs, 1],
+      ["checkpointIntervalMs", resolved.checkpointIntervalMs, 1],
+      ["checkpointEntries", resolved.checkpointEntries, 0],
+      ["gcKeep", resolved.gcKeep, 1],
     ] as const
   ) {
     if (!Number.isSafeInteger(value) || value < min) {

@@ -37,3 +37,6 @@ export {
 } from "./embedded.ts";
 export { Watch, type WatchBatch, type WatchEvent, type WatchOptions } from "./embedded_watch.ts";
 export { type NodeObserver, type NodeStatus, type RecoveryReport, T4Node } from "./node.ts";
+export { type BranchSource, restoreEngineFile, type RestoreOptions } from "./restore.ts";
+export { type DurabilityObserver, ObjectStoreDurability } from "./durability.ts";
+export { type InspectChange, type InspectMeta, Inspector } from "./inspect.ts";

@@ -31,6 +31,9 @@ import { listSegmentFiles, replayWal, WalWriter } from "../wal/mod.ts";
 import { type BatchJob, type CommitObserver, CommitPipeline } from "./commit.ts";
 import { type NodeConfig, type ResolvedNodeConfig, resolveNodeConfig, stableId } from "./config.ts";
 import { type DataDirLayout, dataDirLayout, DataDirLock } from "./data_dir.ts";
+import { type DurabilityObserver, ObjectStoreDurability } from "./durability.ts";
+import { isGapAtStart, replayRemote, restoreEngineFile, unrecoverableGap } from "./restore.ts";
+import { readCheckpointManifest, readLatestManifest } from "../checkpoint/mod.ts";
 
 /** What {@linkcode T4Node.open} did to recover, for logs and metrics. */
 export interface RecoveryReport {
@@ -46,6 +49,10 @@ export interface RecoveryReport {
   tornTail?: { segment: string; offset: number };
   /** Set when `truncateCorruptWal` cut a damaged WAL. */
   truncated?: { segment: string; offset: number; reason: string };
+  /** The checkpoint restored from the object store (a node whose disk was lost). */
+  restoredCheckpoint?: string;
+  /** Entries replayed from the object store's WAL. */
+  remoteEntries?: number;
 }
 
 /** A node's state as the Status RPC and `/readyz` report it. */
@@ -64,9 +71,29 @@ export interface NodeStatus {
 }
 
 /** Observers a server or test attaches (metrics). */
-export interface NodeObserver extends CommitObserver {
+export interface NodeObserver extends CommitObserver, DurabilityObserver {
   /** A lease expired and was revoked. */
   leaseExpired?(id: bigint): void;
+  /** Restoring a checkpoint at open: bytes done of total. */
+  restoreProgress?(done: number, total: number): void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err: unknown) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+async function removeEngineFiles(engineFile: string): Promise<void> {
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.remove(engineFile + suffix).catch((err: unknown) => {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    });
+  }
 }
 
 /** A single node: the engine, the WAL, the store and their background work. */
@@ -94,6 +121,8 @@ export class T4Node implements AsyncDisposable {
   readonly #revoking = new Set<bigint>();
   /** Keep local WAL segments on close (set while they may still need uploading). */
   keepLocalWal = false;
+  /** The object-store side (uploads, checkpoints), when the node has an object store. */
+  durability: ObjectStoreDurability | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -144,46 +173,129 @@ export class T4Node implements AsyncDisposable {
     const lock = await DataDirLock.acquire(layout);
     let engine: Engine | undefined;
     try {
-      engine = await Engine.open(layout.engineFile, { cacheKiB: resolved.cacheKiB });
-      const store = MvccStore.open(engine, {
-        cacheBytes: resolved.valueCacheBytes,
-        maxTxnOps: resolved.maxTxnOps,
-        now: resolved.now,
-      });
-      const afterSeq = store.appliedSeq;
-      const replay = await replayWal(
-        layout.walDir,
-        { afterSeq, repair: true, truncateCorrupt: resolved.truncateCorruptWal },
-        (record) => store.replay(record),
-      );
-      store.finishReplay();
-      const term = Math.max(store.term, replay.lastTerm, 1);
-      store.term = term;
-      const wal = await WalWriter.open(layout.walDir, {
-        term,
-        nextSeq: Math.max(replay.lastSeq, store.appliedSeq) + 1,
-        segmentBytes: resolved.segmentBytes,
-      });
-      const recovery: RecoveryReport = {
-        replayedEntries: store.appliedSeq - afterSeq,
-        appliedSeq: store.appliedSeq,
-        revision: store.revision,
-        durationMs: performance.now() - started,
+      const objects = resolved.objectStore;
+      const restoreOptions = {
+        engineFile: layout.engineFile,
+        branch: resolved.branch,
+        logger: resolved.logger,
+        onProgress: observer.restoreProgress,
       };
-      if (replay.tornTail) {
-        recovery.tornTail = { segment: replay.tornTail.segment, offset: replay.tornTail.offset };
+      let restored: string | undefined;
+      if (objects && !(await exists(layout.engineFile))) {
+        restored = (await restoreEngineFile({ store: objects, ...restoreOptions }))?.key;
       }
-      if (replay.truncated) {
-        const t = replay.truncated;
-        recovery.truncated = { segment: t.segment, offset: t.offset, reason: t.reason };
+      for (let attempt = 1;; attempt++) {
+        engine = await Engine.open(layout.engineFile, { cacheKiB: resolved.cacheKiB });
+        const store = MvccStore.open(engine, {
+          cacheBytes: resolved.valueCacheBytes,
+          maxTxnOps: resolved.maxTxnOps,
+          now: resolved.now,
+        });
+        const afterSeq = store.appliedSeq;
+        const replay = await replayWal(
+          layout.walDir,
+          { afterSeq, repair: true, truncateCorrupt: resolved.truncateCorruptWal },
+          (record) => store.replay(record),
+        );
+        store.finishReplay();
+        let remoteTerm = 0;
+        let remoteRecords = 0;
+        if (objects) {
+          try {
+            const remote = await replayRemote(store, objects);
+            remoteTerm = remote.lastTerm;
+            remoteRecords = remote.records;
+          } catch (err: unknown) {
+            if (!isGapAtStart(err, store.appliedSeq)) throw err;
+            // The bootstrap race: the WAL we need was collected because a newer checkpoint
+            // covers it. Restore that one and try again.
+            const latest = await readLatestManifest(objects);
+            if (attempt >= 10 || !latest || latest.seq <= store.appliedSeq) {
+              throw unrecoverableGap(err);
+            }
+            engine.close();
+            engine = undefined;
+            await removeEngineFiles(layout.engineFile);
+            restored = (await restoreEngineFile({ store: objects, ...restoreOptions }))?.key;
+            continue;
+          }
+        }
+        const term = Math.max(store.term, replay.lastTerm, remoteTerm, 1);
+        store.term = term;
+        const wal = await WalWriter.open(layout.walDir, {
+          term,
+          nextSeq: Math.max(replay.lastSeq, store.appliedSeq) + 1,
+          segmentBytes: resolved.segmentBytes,
+        });
+        const recovery: RecoveryReport = {
+          replayedEntries: store.appliedSeq - afterSeq,
+          appliedSeq: store.appliedSeq,
+          revision: store.revision,
+          durationMs: performance.now() - started,
+        };
+        if (restored) recovery.restoredCheckpoint = restored;
+        if (remoteRecords > 0) recovery.remoteEntries = remoteRecords;
+        if (replay.tornTail) {
+          recovery.tornTail = { segment: replay.tornTail.segment, offset: replay.tornTail.offset };
+        }
+        if (replay.truncated) {
+          const t = replay.truncated;
+          recovery.truncated = { segment: t.segment, offset: t.offset, reason: t.reason };
+        }
+        const node = new T4Node(resolved, { layout, lock, engine, store, wal, recovery, observer });
+        await node.#startDurability();
+        return node;
       }
-      return new T4Node(resolved, { layout, lock, engine, store, wal, recovery, observer });
     } catch (err: unknown) {
       try {
         engine?.close();
       } catch { /* the open error matters more */ }
       lock.close();
       throw err;
+    }
+  }
+
+  /** Wires the object store in: sync WAL uploads (or sealed-segment uploads) and checkpoints. */
+  async #startDurability(): Promise<void> {
+    const objects = this.config.objectStore;
+    if (!objects) return;
+    const c = this.config;
+    // A branch references its source's chunks instead of copying them.
+    const ancestor = c.branch
+      ? {
+        store: c.branch.store,
+        manifest: await readCheckpointManifest(c.branch.store, c.branch.checkpointKey),
+      }
+      : undefined;
+    const durability = new ObjectStoreDurability(objects, {
+      store: this.store,
+      engine: this.#engine,
+    }, {
+      ancestor,
+      checkpointIntervalMs: c.checkpointIntervalMs,
+      checkpointEntries: c.checkpointEntries,
+      gcKeep: c.gcKeep,
+      ...(c.logger ? { logger: c.logger } : {}),
+      observer: this.#observer,
+    });
+    this.durability = durability;
+    if (c.walSyncUpload) this.#pipeline.hooks.push(durability.uploadHook);
+    else {
+      // Async mode: sealed segments go up in the background; keep local WAL until they have.
+      this.keepLocalWal = true;
+      this.#wal.onSealed = (segment) => durability.queueSegment(segment);
+      this.#timers.push(setInterval(() => {
+        const active = this.#wal.segments().at(-1);
+        if (active && active.lastSeq >= active.firstSeq) void this.#wal.rotate().catch(() => {});
+      }, c.segmentMaxAgeMs));
+    }
+    try {
+      await durability.start();
+    } catch (err: unknown) {
+      // The store being down at start must not stop a node that recovered locally.
+      c.logger?.warn("object store not reachable at start; checkpoints will retry", {
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -311,8 +423,13 @@ export class T4Node implements AsyncDisposable {
     if (sealed.length === 0) return;
     try {
       const applied = this.store.appliedSeq;
-      this.#engine.checkpoint(true);
-      await this.#wal.removeSegmentsThrough(applied);
+      const flush = () => this.#engine.checkpoint(true);
+      if (this.durability) await this.durability.exclusive(flush);
+      else flush();
+      const safe = this.durability && !this.config.walSyncUpload
+        ? Math.min(applied, this.durability.uploadedSeq)
+        : applied;
+      await this.#wal.removeSegmentsThrough(safe);
     } catch (err: unknown) {
       this.fence(`Cannot checkpoint the engine: ${err instanceof Error ? err.message : err}`, err);
     }
@@ -365,6 +482,14 @@ export class T4Node implements AsyncDisposable {
       await this.#wal.close();
     } catch (err: unknown) {
       errors.push(err);
+    }
+    if (this.durability) {
+      try {
+        // async mode: the final sealed segment goes up before the local WAL may go
+        if (await this.durability.close()) this.keepLocalWal = false;
+      } catch (err: unknown) {
+        errors.push(err);
+      }
     }
     try {
       this.#engine.close();

@@ -32,7 +32,6 @@ export function envName(flag: string): string {
 }
 
 const CLUSTER_PENDING = "cluster mode (issue #6)";
-const S3_PENDING = "S3 durability (issue #5)";
 
 /** Every flag of `t4 run`, in `--help` order. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
@@ -106,29 +105,25 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "s3-bucket",
     kind: "string",
     help: "S3 bucket (enables S3 durability)",
-    pending: S3_PENDING,
   },
   {
     name: "s3-prefix",
     kind: "string",
     default: "",
     help: "key prefix in the bucket",
-    pending: S3_PENDING,
   },
   {
     name: "s3-endpoint",
     kind: "string",
     help: "S3 endpoint URL (path-style)",
-    pending: S3_PENDING,
   },
-  { name: "s3-region", kind: "string", help: "S3 region (default us-east-1)", pending: S3_PENDING },
-  { name: "s3-profile", kind: "string", help: "AWS shared-config profile", pending: S3_PENDING },
-  { name: "s3-access-key-id", kind: "string", help: "static S3 access key", pending: S3_PENDING },
+  { name: "s3-region", kind: "string", help: "S3 region (default us-east-1)" },
+  { name: "s3-profile", kind: "string", help: "AWS shared-config profile" },
+  { name: "s3-access-key-id", kind: "string", help: "static S3 access key" },
   {
     name: "s3-secret-access-key",
     kind: "string",
     help: "static S3 secret key",
-    pending: S3_PENDING,
   },
   {
     name: "object-store-dir",
@@ -201,13 +196,11 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "branch-prefix",
     kind: "string",
     help: "source prefix of a branch node",
-    pending: S3_PENDING,
   },
   {
     name: "branch-checkpoint",
     kind: "string",
     help: "checkpoint a branch node forks from",
-    pending: S3_PENDING,
   },
   {
     name: "grpc-keepalive-min-time",

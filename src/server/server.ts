@@ -26,6 +26,8 @@ import { clusterService, healthService } from "./cluster_service.ts";
 import { authService } from "./auth_service.ts";
 import { GrpcServer, type TlsOptions } from "./grpc.ts";
 import { H2GrpcServer } from "./h2/mod.ts";
+import { type ObjectStores, openObjectStores } from "./objects.ts";
+import type { CheckpointWriteResult, GcResult } from "../checkpoint/mod.ts";
 import { kvService } from "./kv_service.ts";
 import { leaseService } from "./lease_service.ts";
 import { Alarms, maintenanceService } from "./maintenance_service.ts";
@@ -107,6 +109,22 @@ function observeMetrics(metrics: Metrics, node: () => T4Node | undefined) {
     leaseExpired() {
       metrics.leaseExpired.inc();
     },
+    walUploaded(seconds: number, ok: boolean) {
+      if (ok) {
+        metrics.walUploads.inc();
+        metrics.walUploadDuration.observe(seconds);
+      } else metrics.walUploadErrors.inc();
+    },
+    checkpointed(result: CheckpointWriteResult) {
+      metrics.checkpoints.inc();
+      metrics.checkpointDuration.observe(result.seconds);
+      metrics.checkpointUploadedBytes.inc(result.uploadedBytes);
+      metrics.checkpointChunks.inc({ result: "uploaded" }, result.uploadedChunks);
+      metrics.checkpointChunks.inc({ result: "reused" }, result.reusedChunks);
+    },
+    collected(result: GcResult) {
+      metrics.walGcSegments.inc(result.walObjectsDeleted);
+    },
   };
 }
 
@@ -179,17 +197,38 @@ export async function startServer(
   const observer = observeMetrics(metrics, () => ref.node);
   logger.info("opening data directory", { dataDir: config.dataDir });
   let node: T4Node;
+  let stores: ObjectStores | undefined;
   try {
-    node = await T4Node.open(config, {
+    stores = await openObjectStores(config, metrics);
+    if (stores.objectStore) {
+      logger.info("object store", {
+        store: stores.objectStore.describe(),
+        sync: config.walSyncUpload,
+      });
+    }
+    node = await T4Node.open({
+      ...config,
+      ...(stores.objectStore ? { objectStore: stores.objectStore } : {}),
+      ...(stores.branch ? { branch: stores.branch } : {}),
+      checkpointIntervalMs: config.checkpointIntervalMin * 60_000,
+      checkpointEntries: config.checkpointEntries,
+      segmentMaxAgeMs: config.segmentMaxAgeSec * 1000,
+      logger,
+    }, {
       ...observer,
+      restoreProgress(done, total) {
+        health.setRestoreProgress(done, total);
+      },
       fenced(err) {
         observer.fenced();
+        health.setFencedReason(err.message);
         health.setFenced(true);
         logger.error("node fenced: no more writes", { reason: err.message });
         fencedResolve({ reason: err.message, exitCode: 1 });
       },
     });
   } catch (err: unknown) {
+    stores?.close();
     await metricsServer?.close();
     throw err;
   }
@@ -271,6 +310,7 @@ export async function startServer(
       await grpc.shutdown(graceMs);
       auth.close();
       await node.close();
+      stores?.close();
       await metricsServer?.close();
       logger.info("stopped");
     })();
