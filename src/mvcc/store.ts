@@ -993,11 +993,45 @@ export class MvccStore {
       this.#batch!.replay = true;
     }
     const batch = this.#batch!;
+    this.#applyRecord(batch, rec);
+    batch.records.push(rec);
+    batch.events.length = 0;
+    if (++this.#replayBatch >= groupSize) this.finishReplay();
+  }
+
+  /**
+   * Applies WAL records received from a leader, in one engine transaction, as a live batch:
+   * watchers get their events. Records at or below the applied sequence are skipped; a gap
+   * throws. (A follower calls this only with records the leader has committed.)
+   */
+  applyReplicated(records: readonly StoreRecord[]): void {
+    const fresh = records.filter((r) => r.seq > this.#headSeq);
+    if (fresh.length === 0) return;
+    this.beginBatch();
+    try {
+      for (const rec of fresh) {
+        if (rec.seq !== this.#headSeq + 1) {
+          throw new Error(
+            `Cannot apply WAL entry seq ${rec.seq}: the store is at seq ${this.#headSeq}, so entries are missing`,
+          );
+        }
+        this.#applyRecord(this.#batch!, rec);
+        this.#batch!.records.push(rec);
+      }
+      this.commitBatch();
+    } catch (err: unknown) {
+      if (this.#batch) this.abortBatch();
+      throw err;
+    }
+  }
+
+  /** Applies one WAL record's ops to the open batch at the next revision. */
+  #applyRecord(batch: Batch, rec: StoreRecord): void {
     let ops: EntryOp[];
     try {
       ops = decodeEntry(rec.data);
     } catch (err: unknown) {
-      throw new Error(`Cannot replay WAL entry seq ${rec.seq}`, { cause: err });
+      throw new Error(`Cannot apply WAL entry seq ${rec.seq}`, { cause: err });
     }
     const rev = this.#headRev + 1;
     let sub = 0;
@@ -1037,12 +1071,9 @@ export class MvccStore {
     if (sub > 0) this.#headRev = rev;
     if (this.#headRev !== rec.rev) {
       throw new Error(
-        `Cannot replay WAL entry seq ${rec.seq}: it records revision ${rec.rev} but replay produced ${this.#headRev}`,
+        `Cannot apply WAL entry seq ${rec.seq}: it records revision ${rec.rev} but replay produced ${this.#headRev}`,
       );
     }
-    batch.records.push(rec);
-    batch.events.length = 0;
-    if (++this.#replayBatch >= groupSize) this.finishReplay();
   }
 
   /** Commits the replayed records still pending (see {@linkcode replay}). */

@@ -61,8 +61,17 @@ function isRequestError(err: unknown): boolean {
 export class CommitPipeline {
   /** Extra durability steps after fsync (S3 upload, follower quorum); run in order. */
   readonly hooks: DurabilityHook[] = [];
+  /**
+   * Called with a batch's records right after they are appended to the WAL and before the
+   * fsync (a leader streams them to followers so their fsyncs overlap its own).
+   */
+  readonly appendListeners: ((records: readonly StoreRecord[]) => void)[] = [];
+  /** Called after a batch became visible, with the newest applied sequence. */
+  readonly commitListeners: ((appliedSeq: number) => void)[] = [];
+  /** When set, new requests are refused with this error (a follower does not write). */
+  refuse: KvError | undefined;
   readonly #store: MvccStore;
-  readonly #wal: WalWriter;
+  #wal: WalWriter;
   readonly #maxBatchJobs: number;
   readonly #idleWork: (() => boolean) | undefined;
   readonly #observer: CommitObserver;
@@ -81,6 +90,11 @@ export class CommitPipeline {
     this.#observer = options.observer ?? {};
   }
 
+  /** Switches to a new WAL writer (after a follower dropped its WAL tail). */
+  replaceWal(wal: WalWriter): void {
+    this.#wal = wal;
+  }
+
   /** The error that fenced the node, if it is fenced. */
   get fenced(): FencedError | undefined {
     return this.#fenced;
@@ -97,6 +111,7 @@ export class CommitPipeline {
    */
   submit<T>(job: BatchJob<T>): Promise<T> {
     if (this.#fenced) return Promise.reject(this.#fenced);
+    if (this.refuse) return Promise.reject(this.refuse);
     if (this.#closed) return Promise.reject(new FencedError("the node is shutting down"));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
@@ -188,6 +203,7 @@ export class CommitPipeline {
       try {
         this.#wal.blockingSync = jobs.length <= 2 && this.#queue.length === 0;
         this.#wal.append(records);
+        for (const l of this.appendListeners) l(records);
         await this.#wal.sync();
         syncMs = performance.now() - started;
         for (const hook of this.hooks) await hook(records);
@@ -213,6 +229,9 @@ export class CommitPipeline {
       store.abortBatch();
       this.#failAll(jobs, this.fence(`Cannot apply a write batch: ${message(err)}`, err));
       return;
+    }
+    if (records.length > 0) {
+      for (const l of this.commitListeners) l(this.#store.appliedSeq);
     }
     this.#observer.committed?.(
       records.length,

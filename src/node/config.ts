@@ -56,6 +56,8 @@ export interface NodeConfig {
   branch?: BranchSource;
   /** Where the node logs; default silent (the library says nothing unless asked). */
   logger?: Logger;
+  /** Cluster mode: checkpoints start only when this node becomes leader. */
+  clustered?: boolean;
 }
 
 /** Settings of {@linkcode NodeConfig} that may stay unset. */
@@ -99,6 +101,7 @@ export function resolveNodeConfig(config: NodeConfig): ResolvedNodeConfig {
     objectStore: config.objectStore,
     branch: config.branch,
     logger: config.logger,
+    clustered: config.clustered ?? false,
   };
   for (
     const [name, value, min] of [

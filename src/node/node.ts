@@ -23,6 +23,7 @@ import {
   type PutResponse,
   type RangeRequest,
   type RangeResponse,
+  type StoreRecord,
   type TxnRequest,
   type TxnResponse,
   WatchHub,
@@ -33,7 +34,7 @@ import { type NodeConfig, type ResolvedNodeConfig, resolveNodeConfig, stableId }
 import { type DataDirLayout, dataDirLayout, DataDirLock } from "./data_dir.ts";
 import { type DurabilityObserver, ObjectStoreDurability } from "./durability.ts";
 import { isGapAtStart, replayRemote, restoreEngineFile, unrecoverableGap } from "./restore.ts";
-import { readCheckpointManifest, readLatestManifest } from "../checkpoint/mod.ts";
+import { readCheckpointManifest, readLatestManifest, replayRemoteWal } from "../checkpoint/mod.ts";
 
 /** What {@linkcode T4Node.open} did to recover, for logs and metrics. */
 export interface RecoveryReport {
@@ -53,6 +54,8 @@ export interface RecoveryReport {
   restoredCheckpoint?: string;
   /** Entries replayed from the object store's WAL. */
   remoteEntries?: number;
+  /** The term of the last WAL entry found (local or remote). */
+  lastTerm?: number;
 }
 
 /** A node's state as the Status RPC and `/readyz` report it. */
@@ -114,13 +117,17 @@ export class T4Node implements AsyncDisposable {
   readonly recovery: RecoveryReport;
   readonly #lock: DataDirLock;
   readonly #engine: Engine;
-  readonly #wal: WalWriter;
+  #wal: WalWriter;
   readonly #pipeline: CommitPipeline;
   readonly #observer: NodeObserver;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   readonly #revoking = new Set<bigint>();
   /** Keep local WAL segments on close (set while they may still need uploading). */
   keepLocalWal = false;
+  /** The node's role; a follower refuses local writes and does not expire leases. */
+  role: "single" | "leader" | "follower" = "single";
+  /** The last record in the local WAL (seq and term), for the follow handshake. */
+  walTail: { seq: number; term: number } = { seq: 0, term: 0 };
   /** The object-store side (uploads, checkpoints), when the node has an object store. */
   durability: ObjectStoreDurability | undefined;
   #closing: Promise<void> | undefined;
@@ -151,6 +158,14 @@ export class T4Node implements AsyncDisposable {
     this.#pipeline = new CommitPipeline(this.store, this.#wal, {
       idleWork: () => !this.store.compactStep(2000),
       observer: parts.observer,
+    });
+    this.walTail = {
+      seq: Math.max(this.#wal.nextSeq - 1, this.store.appliedSeq),
+      term: parts.recovery.lastTerm ?? this.store.term,
+    };
+    this.#pipeline.appendListeners.push((records) => {
+      const last = records.at(-1)!;
+      this.walTail = { seq: last.seq, term: last.term };
     });
     this.store.lessor.refreshAll();
     this.#timers.push(
@@ -234,6 +249,7 @@ export class T4Node implements AsyncDisposable {
           durationMs: performance.now() - started,
         };
         if (restored) recovery.restoredCheckpoint = restored;
+        recovery.lastTerm = Math.max(replay.lastTerm, remoteTerm) || store.term;
         if (remoteRecords > 0) recovery.remoteEntries = remoteRecords;
         if (replay.tornTail) {
           recovery.tornTail = { segment: replay.tornTail.segment, offset: replay.tornTail.offset };
@@ -289,6 +305,7 @@ export class T4Node implements AsyncDisposable {
         if (active && active.lastSeq >= active.firstSeq) void this.#wal.rotate().catch(() => {});
       }, c.segmentMaxAgeMs));
     }
+    if (c.clustered) return; // the cluster starts checkpoints when this node becomes leader
     try {
       await durability.start();
     } catch (err: unknown) {
@@ -396,7 +413,7 @@ export class T4Node implements AsyncDisposable {
   }
 
   #expireLeases(): void {
-    if (this.#pipeline.fenced || this.#closing) return;
+    if (this.#pipeline.fenced || this.#closing || this.role === "follower") return;
     const lessor = this.store.lessor;
     for (const id of lessor.expired()) {
       if (this.#revoking.has(id)) continue;
@@ -412,6 +429,136 @@ export class T4Node implements AsyncDisposable {
         () => {/* fenced or closing: the lease stays until the next leader or open */},
       ).finally(() => this.#revoking.delete(id));
     }
+  }
+
+  // ------------------------------------------------------------------ replication (cluster)
+
+  /** The commit pipeline (cluster mode hooks into it). */
+  get pipeline(): CommitPipeline {
+    return this.#pipeline;
+  }
+
+  /**
+   * Follower: appends records received from the leader to the local WAL and fsyncs them. They
+   * are not applied (visible) until the leader says they are committed.
+   */
+  async appendReplicated(records: readonly StoreRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const last = records.at(-1)!;
+    if (last.term > this.#wal.term) await this.#wal.rotate(last.term);
+    this.#wal.append(records);
+    await this.#wal.sync();
+    this.walTail = { seq: last.seq, term: last.term };
+  }
+
+  /** Follower: applies committed records (watchers get their events). */
+  applyReplicated(records: readonly StoreRecord[]): void {
+    if (records.length === 0) return;
+    const term = Math.max(this.store.term, ...records.map((r) => r.term));
+    this.store.term = term;
+    this.store.applyReplicated(records);
+    for (const l of this.#pipeline.commitListeners) l(this.store.appliedSeq);
+    if (this.store.compactedThrough < this.store.compactRevision) this.#pipeline.kickIdle();
+  }
+
+  /**
+   * Follower: drops local WAL entries after `seq` (the leader's log differs there). Entries up
+   * to the applied sequence are in the engine, which is flushed first; the rest up to `seq`
+   * are written again into a fresh WAL.
+   */
+  async truncateWalAfter(seq: number): Promise<void> {
+    const applied = this.store.appliedSeq;
+    if (seq < applied) {
+      throw new KvError(
+        "wal-corrupt",
+        `Cannot drop WAL entries after ${seq}: ${applied} are applied`,
+      );
+    }
+    const keep: StoreRecord[] = [];
+    await replayWal(this.layout.walDir, { afterSeq: applied }, (r) => {
+      if (r.seq <= seq) keep.push({ seq: r.seq, term: r.term, rev: r.rev, data: r.data.slice() });
+    });
+    this.#engine.checkpoint(true);
+    const term = this.#wal.term;
+    const onSealed = this.#wal.onSealed;
+    await this.#wal.close();
+    for (const file of await listSegmentFiles(this.layout.walDir)) await Deno.remove(file.path);
+    this.#wal = await WalWriter.open(this.layout.walDir, {
+      term,
+      nextSeq: applied + 1,
+      segmentBytes: this.config.segmentBytes,
+    });
+    if (onSealed) this.#wal.onSealed = onSealed;
+    this.#pipeline.replaceWal(this.#wal);
+    if (keep.length > 0) {
+      this.#wal.append(keep);
+      await this.#wal.sync();
+    }
+    const last = keep.at(-1);
+    this.walTail = last
+      ? { seq: last.seq, term: last.term }
+      : { seq: applied, term: this.store.term };
+  }
+
+  /** Records after `afterSeq` from the local WAL files, at most `max` (a leader's catch-up). */
+  async readLocalWal(afterSeq: number, max: number): Promise<StoreRecord[]> {
+    const out: StoreRecord[] = [];
+    try {
+      await replayWal(this.layout.walDir, { afterSeq }, (r) => {
+        if (out.length < max) {
+          out.push({ seq: r.seq, term: r.term, rev: r.rev, data: r.data.slice() });
+        }
+      });
+    } catch (err: unknown) {
+      if (out.length === 0) throw err;
+    }
+    return out;
+  }
+
+  /**
+   * Becomes the writer for `term`: drops WAL entries staged beyond what is applied, starts new
+   * WAL segments in the new term, and gives every lease a full TTL (the old leader's deadlines
+   * are unknown). Call {@linkcode catchUpFromObjectStore} first.
+   */
+  async becomeLeader(term: number): Promise<void> {
+    // Entries staged while following but never committed were never acknowledged; the object
+    // store (replayed just before) holds everything that was. Drop them.
+    if (this.walTail.seq > this.store.appliedSeq) {
+      await this.truncateWalAfter(this.store.appliedSeq);
+    }
+    this.store.term = term;
+    await this.#wal.rotate(term);
+    this.store.lessor.refreshAll();
+    this.role = "leader";
+    this.#pipeline.refuse = undefined;
+  }
+
+  /**
+   * Applies the object store's WAL after what this node has applied, writing the records into
+   * the local WAL too (so a leader can stream them to followers later). Returns how many.
+   */
+  async catchUpFromObjectStore(): Promise<number> {
+    const objects = this.config.objectStore;
+    if (!objects) return 0;
+    const records: StoreRecord[] = [];
+    await replayRemoteWal(objects, { afterSeq: this.store.appliedSeq }, (r) => {
+      records.push({ seq: r.seq, term: r.term, rev: r.rev, data: r.data.slice() });
+    });
+    if (records.length === 0) return 0;
+    if (this.walTail.seq > this.store.appliedSeq) {
+      await this.truncateWalAfter(this.store.appliedSeq);
+    }
+    for (let i = 0; i < records.length; i += 1000) {
+      const chunk = records.slice(i, i + 1000);
+      await this.appendReplicated(chunk);
+      this.applyReplicated(chunk);
+    }
+    return records.length;
+  }
+
+  /** Stops local writes (a follower, or a leader that lost its lease). */
+  refuseWrites(err: KvError): void {
+    this.#pipeline.refuse = err;
   }
 
   // ------------------------------------------------------------------ maintenance
@@ -449,7 +596,7 @@ export class T4Node implements AsyncDisposable {
       compactRevision: this.store.compactRevision,
       appliedSeq: this.store.appliedSeq,
       term: this.store.term,
-      role: "single",
+      role: this.role,
       fenced: this.#pipeline.fenced?.message,
       dbSize: stats.fileBytes + stats.walBytes,
       dbSizeInUse: (stats.pageCount - stats.freelistCount) * stats.pageSize,

@@ -11,7 +11,7 @@
 import { keyToBytes } from "../mvcc/mod.ts";
 import type { ServiceContext } from "./context.ts";
 import { decode } from "./decode.ts";
-import type { Method } from "./grpc.ts";
+import type { CallContext, Method } from "./grpc.ts";
 import {
   decodeLeaseGrantRequest,
   decodeLeaseKeepAliveRequest,
@@ -96,5 +96,20 @@ export function leaseService(s: ServiceContext): Record<string, Method> {
         });
       },
     },
+  };
+}
+
+/**
+ * One keepalive as a unary call: how a leader answers a keepalive a follower forwarded (its
+ * client's stream stays on the follower).
+ */
+export function keepAliveOnce(
+  s: ServiceContext,
+): (bytes: Uint8Array, ctx: CallContext) => Uint8Array {
+  return (bytes, ctx) => {
+    s.authz.authenticated(ctx);
+    const req = decode(bytes, decodeLeaseKeepAliveRequest);
+    const ttl = s.node.leaseKeepAlive(req.ID);
+    return encodeLeaseKeepAliveResponse({ header: s.currentHeader(), ID: req.ID, TTL: ttl });
   };
 }

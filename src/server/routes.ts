@@ -1,0 +1,108 @@
+/**
+ * {@linkcode Routes}: the service tables behind the transport, swappable at run time. The
+ * transport gets one delegating method per RPC, registered once; each call looks up the current
+ * table. Cluster mode swaps the tables when it reopens the node (a leader that steps down, a
+ * follower that resyncs), and ends open streams so clients reconnect to the new state.
+ *
+ * It also runs a unary method in-process for a request a follower forwarded.
+ *
+ * @module
+ */
+
+import type { CallContext, Method, StreamCall, UnaryHandler } from "./grpc.ts";
+import { GrpcCode, GrpcError } from "./status.ts";
+
+/** Service name → method name → method. */
+export type ServiceTables = Record<string, Record<string, Method>>;
+
+/** Something that takes services (both transports do). */
+export interface ServiceHost {
+  addService(name: string, methods: Record<string, Method>): void;
+}
+
+/** The swappable tables; see the module doc. */
+export class Routes {
+  #tables: ServiceTables;
+  #internal: Record<string, UnaryHandler>;
+
+  /** Starts with `tables`; `internal` are unary paths only forwarded calls reach. */
+  constructor(tables: ServiceTables, internal: Record<string, UnaryHandler> = {}) {
+    this.#tables = tables;
+    this.#internal = internal;
+  }
+
+  /** Replaces every table (the same services and methods as before). */
+  set(tables: ServiceTables, internal: Record<string, UnaryHandler> = this.#internal): void {
+    this.#tables = tables;
+    this.#internal = internal;
+  }
+
+  #method(service: string, name: string): Method {
+    const m = this.#tables[service]?.[name];
+    if (!m) {
+      throw new GrpcError(GrpcCode.UNIMPLEMENTED, `unknown method ${name} for service ${service}`);
+    }
+    return m;
+  }
+
+  /** Registers one delegating method per method of the current tables on `host`. */
+  register(host: ServiceHost): void {
+    for (const [service, methods] of Object.entries(this.#tables)) {
+      const delegates: Record<string, Method> = {};
+      for (const [name, m] of Object.entries(methods)) {
+        if (m.kind === "unary") {
+          delegates[name] = {
+            kind: "unary",
+            handler: (bytes, ctx) => {
+              const cur = this.#method(service, name);
+              if (cur.kind !== "unary") throw new Error("method kind changed");
+              return cur.handler(bytes, ctx);
+            },
+          };
+        } else if (m.kind === "bidi") {
+          delegates[name] = {
+            kind: "bidi",
+            handler: (call: StreamCall) => {
+              const cur = this.#method(service, name);
+              if (cur.kind !== "bidi") throw new Error("method kind changed");
+              return cur.handler(call);
+            },
+          };
+        } else {
+          delegates[name] = {
+            kind: "serverStream",
+            handler: (bytes, call) => {
+              const cur = this.#method(service, name);
+              if (cur.kind !== "serverStream") throw new Error("method kind changed");
+              cur.handler(bytes, call);
+            },
+          };
+        }
+      }
+      host.addService(service, delegates);
+    }
+  }
+
+  /** Runs unary method `path` (`/service/Method`) in-process with `metadata`. */
+  async call(
+    path: string,
+    request: Uint8Array,
+    metadata: Record<string, string>,
+  ): Promise<Uint8Array> {
+    const [, service = "", name = ""] = path.split("/");
+    const internal = this.#internal[path];
+    const m = internal ? undefined : this.#method(service, name);
+    if (m && m.kind !== "unary") {
+      throw new GrpcError(GrpcCode.UNIMPLEMENTED, `${path} cannot be forwarded`);
+    }
+    const handler = internal ?? (m as Extract<Method, { kind: "unary" }>).handler;
+    const ctx: CallContext = {
+      method: path,
+      metadata: (key) => metadata[key],
+      peer: "forwarded",
+      commonName: undefined,
+      signal: new AbortController().signal,
+    };
+    return await handler(request, ctx);
+  }
+}
