@@ -11,38 +11,11 @@
  */
 
 import type { Method, StreamCall, StreamReceiver } from "../grpc.ts";
-import { GrpcCode, type GrpcStatus } from "../status.ts";
-import { H2CallContext } from "./context.ts";
+import { GrpcCode } from "../status.ts";
+import { type CallHost, type CallStart, H2CallContext } from "./context.ts";
 import { OK_TRAILERS, trailersBlock } from "./grpc_framing.ts";
-import { type HeldBytes, MessageReader, type MessageSink } from "./message_reader.ts";
+import { MessageReader, type MessageSink } from "./message_reader.ts";
 import type { H2Stream, StreamListener } from "./stream.ts";
-
-/** What calls need from their server. */
-export interface CallHost {
-  /** Largest request message accepted. */
-  readonly maxReceiveBytes: number;
-  /** Maps an error to a status (logging unexpected ones once). */
-  status(path: string, err: unknown): GrpcStatus;
-  /** Reports a finished call to the observer, if any. */
-  observe(
-    path: string,
-    kind: Method["kind"],
-    code: number,
-    started: number,
-    rx: number,
-    tx: number,
-  ): void;
-  /** Whether an observer wants call timings. */
-  readonly timed: boolean;
-  /** A unary call began (shutdown waits for unary calls). */
-  unaryStarted(): void;
-  /** A unary call is over. */
-  unaryEnded(): void;
-  /** A streaming call began (shutdown ends it with UNAVAILABLE). */
-  streamStarted(call: StreamCall): void;
-  /** A streaming call is over. */
-  streamEnded(call: StreamCall): void;
-}
 
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -70,21 +43,10 @@ export class GrpcCall implements StreamListener, MessageSink {
   #drainListeners: (() => void)[] = [];
 
   /** Starts the call of `method` on `stream`; `timeoutMs` < 0 means no deadline. */
-  constructor(
-    host: CallHost,
-    stream: H2Stream,
-    held: HeldBytes,
-    call: {
-      path: string;
-      method: Method;
-      peer: string;
-      headers: readonly string[];
-      timeoutMs: number;
-    },
-  ) {
+  constructor(host: CallHost, stream: H2Stream, call: CallStart) {
     this.#host = host;
     this.#stream = stream;
-    this.#reader = new MessageReader(host.maxReceiveBytes, held, this);
+    this.#reader = new MessageReader(host.maxReceiveBytes, call.held, this);
     this.#path = call.path;
     this.#method = call.method;
     this.#ctx = new H2CallContext(call.path, call.peer, call.headers, this);

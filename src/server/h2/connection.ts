@@ -27,10 +27,10 @@ import {
   H2ConnectionError,
   PREFACE,
   protocolError,
-  Setting,
 } from "./frame.ts";
 import { HpackDecoder } from "./hpack.ts";
-import { H2Stream } from "./stream.ts";
+import { Keepalive } from "./keepalive.ts";
+import type { H2Stream } from "./stream.ts";
 import { ConnectionWriter } from "./writer.ts";
 import type { FrameTarget } from "./control_frames.ts";
 import { handleFrame } from "./frame_handler.ts";
@@ -39,9 +39,7 @@ import {
   CONNECTION_GIVE_BACK_BYTES,
   CONNECTION_WINDOW,
   CONTROL_OUTPUT_LIMIT,
-  MAX_HEADER_LIST_BYTES,
-  MAX_STREAMS,
-  STREAM_WINDOW,
+  SERVER_SETTINGS,
 } from "./limits.ts";
 
 const READ_BYTES = 64 * 1024;
@@ -100,10 +98,7 @@ export class H2Connection implements FrameTarget {
   #closed = false;
   #cheapFrames = 0;
   #cheapSince = performance.now();
-  #reads = 0;
-  #readsAtPing = -1;
-  #keepalive: ReturnType<typeof setTimeout> | undefined;
-  #pingTimeout: ReturnType<typeof setTimeout> | undefined;
+  #keepalive: Keepalive | undefined;
   #done: Promise<void> | undefined;
 
   /** Wraps an accepted TCP connection. */
@@ -132,17 +127,18 @@ export class H2Connection implements FrameTarget {
       (this.#conn as Deno.TcpConn).setNoDelay?.(true);
     } catch { /* not TCP */ }
     const w = this.writer;
-    w.out.settings([
-      Setting.MAX_CONCURRENT_STREAMS,
-      MAX_STREAMS,
-      Setting.INITIAL_WINDOW_SIZE,
-      STREAM_WINDOW,
-      Setting.MAX_HEADER_LIST_SIZE,
-      MAX_HEADER_LIST_BYTES,
-    ]);
+    w.out.settings(SERVER_SETTINGS);
     w.out.windowUpdate(0, CONNECTION_WINDOW - DEFAULT_WINDOW);
     w.scheduleFlush();
-    this.#armKeepalive();
+    this.#keepalive = new Keepalive({
+      intervalMs: this.host.keepaliveTimeMs,
+      timeoutMs: this.host.keepaliveTimeoutMs,
+      ping: () => {
+        this.writer.out.ping(0, KEEPALIVE_PING, 0);
+        this.writer.scheduleFlush();
+      },
+      dead: () => this.#closeSocket(),
+    });
     const buf = new Uint8Array(READ_BYTES);
     let len = 0;
     let preface = false;
@@ -150,7 +146,7 @@ export class H2Connection implements FrameTarget {
       for (;;) {
         const n = await this.#conn.read(len === 0 ? buf : buf.subarray(len));
         if (n === null || this.#closed) break;
-        this.#reads++;
+        this.#keepalive.activity();
         len += n;
         let pos = 0;
         if (!preface) {
@@ -235,8 +231,7 @@ export class H2Connection implements FrameTarget {
 
   /** A PING ACK arrived. */
   pingAcked(): void {
-    if (this.#pingTimeout !== undefined) clearTimeout(this.#pingTimeout);
-    this.#pingTimeout = undefined;
+    this.#keepalive?.acked();
   }
 
   /** Sends GOAWAY(NO_ERROR) and takes no new streams; calls in flight go on. */
@@ -250,7 +245,7 @@ export class H2Connection implements FrameTarget {
   /** Writes what is pending, then closes the socket. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await within(this.writer.idle(), 1000);
+    await this.writer.idle(1000);
     this.#closeSocket();
     await this.serve();
   }
@@ -264,26 +259,7 @@ export class H2Connection implements FrameTarget {
     if (this.#closed) return;
     this.goingAway = true;
     this.writer.out.goaway(this.lastStreamId, err.errorCode, err.message);
-    await within(this.writer.idle(), 1000);
-  }
-
-  #armKeepalive(): void {
-    const interval = this.host.keepaliveTimeMs;
-    if (!(interval > 0 && interval < 2 ** 31)) return;
-    this.#keepalive = setTimeout(() => {
-      if (this.#closed) return;
-      if (this.#reads !== this.#readsAtPing) {
-        this.#readsAtPing = this.#reads;
-        this.#armKeepalive();
-        return;
-      }
-      if (this.#pingTimeout === undefined) {
-        this.writer.out.ping(0, KEEPALIVE_PING, 0);
-        this.writer.scheduleFlush();
-        this.#pingTimeout = setTimeout(() => this.#closeSocket(), this.host.keepaliveTimeoutMs);
-      }
-      this.#armKeepalive();
-    }, interval);
+    await this.writer.idle(1000);
   }
 
   #closeSocket(): void {
@@ -297,8 +273,7 @@ export class H2Connection implements FrameTarget {
 
   #teardown(): void {
     this.#closeSocket();
-    if (this.#keepalive !== undefined) clearTimeout(this.#keepalive);
-    this.pingAcked();
+    this.#keepalive?.stop();
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const s of streams) s.abort();
@@ -314,14 +289,4 @@ function isSocketError(err: unknown): boolean {
   return err instanceof e.BadResource || err instanceof e.ConnectionReset ||
     err instanceof e.ConnectionAborted || err instanceof e.BrokenPipe ||
     err instanceof e.Interrupted || err instanceof e.UnexpectedEof || err instanceof e.NotConnected;
-}
-
-/** Waits for `p`, at most `ms` milliseconds. */
-async function within(p: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,12 +1,58 @@
 /**
- * {@linkcode H2CallContext}: the {@linkcode CallContext} of a call on {@linkcode H2GrpcServer},
- * read from the request's decoded header list. TLS never reaches this transport, so
- * `commonName` is always undefined.
+ * What a call sees and needs: {@linkcode H2CallContext}, the {@linkcode CallContext} of a call
+ * on `H2GrpcServer`, read from the request's decoded header list (TLS never reaches this
+ * transport, so `commonName` is always undefined); {@linkcode CallStart}, what a call is opened
+ * with; and {@linkcode CallHost}, what it needs from its server — limits, error mapping, the
+ * observer, and the bookkeeping that lets `shutdown` wait for unary calls and end streaming ones.
  *
  * @module
  */
 
-import type { CallContext } from "../grpc.ts";
+import type { CallContext, Method, StreamCall } from "../grpc.ts";
+import type { GrpcStatus } from "../status.ts";
+import type { HeldBytes } from "./message_reader.ts";
+
+/** What calls need from their server. */
+export interface CallHost {
+  /** Largest request message accepted. */
+  readonly maxReceiveBytes: number;
+  /** Maps an error to a status (logging unexpected ones once). */
+  status(path: string, err: unknown): GrpcStatus;
+  /** Reports a finished call to the observer, if any. */
+  observe(
+    path: string,
+    kind: Method["kind"],
+    code: number,
+    started: number,
+    rx: number,
+    tx: number,
+  ): void;
+  /** Whether an observer wants call timings. */
+  readonly timed: boolean;
+  /** A unary call began (shutdown waits for unary calls). */
+  unaryStarted(): void;
+  /** A unary call is over. */
+  unaryEnded(): void;
+  /** A streaming call began (shutdown ends it with UNAVAILABLE). */
+  streamStarted(call: StreamCall): void;
+  /** A streaming call is over. */
+  streamEnded(call: StreamCall): void;
+}
+
+/** What a call is opened with. */
+export interface CallStart {
+  /** `:path`, e.g. `/etcdserverpb.KV/Range`. */
+  path: string;
+  method: Method;
+  /** The client's address. */
+  peer: string;
+  /** The request's header list, `name, value, …`. */
+  headers: readonly string[];
+  /** The `grpc-timeout` in milliseconds, or -1. */
+  timeoutMs: number;
+  /** The connection's count of bytes held in incomplete messages. */
+  held: HeldBytes;
+}
 
 /** Where a context gets its abort signal from (created only when a handler asks). */
 export interface SignalSource {

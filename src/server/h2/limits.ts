@@ -48,3 +48,13 @@ export const CONTROL_OUTPUT_LIMIT: number = HIGH_WATER + 4 * 1024 * 1024;
 
 /** Queued bytes of one stream past which its sender is told to wait (write returns false). */
 export const STREAM_HIGH_WATER = 64 * 1024;
+
+/** The SETTINGS we send, as `[id, value, …]` (ids of RFC 9113 §6.5.2). */
+export const SERVER_SETTINGS: readonly number[] = [
+  0x3, // MAX_CONCURRENT_STREAMS
+  MAX_STREAMS,
+  0x4, // INITIAL_WINDOW_SIZE
+  STREAM_WINDOW,
+  0x6, // MAX_HEADER_LIST_SIZE
+  MAX_HEADER_LIST_BYTES,
+];

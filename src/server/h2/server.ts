@@ -10,7 +10,8 @@
 import { errorText } from "../../log.ts";
 import type { GrpcServerOptions, Method, StreamCall, TlsOptions } from "../grpc.ts";
 import { GrpcCode, GrpcError, type GrpcStatus, toStatus } from "../status.ts";
-import { type CallHost, GrpcCall } from "./call.ts";
+import { GrpcCall } from "./call.ts";
+import type { CallHost } from "./context.ts";
 import { type ConnectionHost, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./frame.ts";
 import { trailersBlock } from "./grpc_framing.ts";
@@ -178,12 +179,13 @@ export class H2GrpcServer implements AsyncDisposable {
       const details = unknownMethod(head.path, this.#services);
       return stream.finish(trailersBlock(GrpcCode.UNIMPLEMENTED, details, { trailersOnly: true }));
     }
-    stream.listener = new GrpcCall(this.#calls, stream, conn, {
+    stream.listener = new GrpcCall(this.#calls, stream, {
       path: head.path,
       method,
       peer: conn.peer,
       headers,
       timeoutMs: head.timeoutMs,
+      held: conn,
     });
   }
 

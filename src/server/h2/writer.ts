@@ -128,11 +128,20 @@ export class ConnectionWriter implements StreamOwner {
     }
   }
 
-  /** Resolves once everything appended so far is written (or the socket failed). */
-  idle(): Promise<void> {
+  /**
+   * Resolves once everything appended so far is written, the socket failed, or `ms` passed (a
+   * peer that does not read must not hold a close up).
+   */
+  idle(ms: number): Promise<void> {
     if (this.#done || (!this.#writing && this.#out.length === 0)) return Promise.resolve();
     this.scheduleFlush();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Stops writing for good (the socket is closing). */
