@@ -31,14 +31,25 @@ export interface TestWatchStream {
 /** A typed client for one endpoint. */
 export class EtcdTestClient implements Disposable {
   readonly raw: GrpcClient;
+  readonly #timeoutMs: number | undefined;
 
-  constructor(endpoint: string) {
+  /** A client for `endpoint`; `timeoutMs` bounds every unary call. */
+  constructor(endpoint: string, options: { timeoutMs?: number } = {}) {
     this.raw = new GrpcClient(endpoint);
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  #unary(path: string, bytes: Uint8Array): Promise<Uint8Array> {
+    return this.raw.unary(
+      path,
+      bytes,
+      this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs },
+    );
   }
 
   async range(req: Partial<pb.RangeRequest>): Promise<pb.RangeResponse> {
     return pb.decodeRangeResponse(
-      await this.raw.unary("/etcdserverpb.KV/Range", pb.encodeRangeRequest(req)),
+      await this.#unary("/etcdserverpb.KV/Range", pb.encodeRangeRequest(req)),
     );
   }
 
@@ -48,7 +59,7 @@ export class EtcdTestClient implements Disposable {
     extra: Partial<pb.PutRequest> = {},
   ): Promise<pb.PutResponse> {
     return pb.decodePutResponse(
-      await this.raw.unary(
+      await this.#unary(
         "/etcdserverpb.KV/Put",
         pb.encodePutRequest({ key: b(key), value: b(value), ...extra }),
       ),
@@ -57,23 +68,23 @@ export class EtcdTestClient implements Disposable {
 
   async del(req: Partial<pb.DeleteRangeRequest>): Promise<pb.DeleteRangeResponse> {
     return pb.decodeDeleteRangeResponse(
-      await this.raw.unary("/etcdserverpb.KV/DeleteRange", pb.encodeDeleteRangeRequest(req)),
+      await this.#unary("/etcdserverpb.KV/DeleteRange", pb.encodeDeleteRangeRequest(req)),
     );
   }
 
   async txn(req: pb.PartialMessage<pb.TxnRequest>): Promise<pb.TxnResponse> {
     return pb.decodeTxnResponse(
-      await this.raw.unary("/etcdserverpb.KV/Txn", pb.encodeTxnRequest(req)),
+      await this.#unary("/etcdserverpb.KV/Txn", pb.encodeTxnRequest(req)),
     );
   }
 
   async compact(revision: number): Promise<void> {
-    await this.raw.unary("/etcdserverpb.KV/Compact", pb.encodeCompactionRequest({ revision }));
+    await this.#unary("/etcdserverpb.KV/Compact", pb.encodeCompactionRequest({ revision }));
   }
 
   async status(): Promise<pb.StatusResponse> {
     return pb.decodeStatusResponse(
-      await this.raw.unary("/etcdserverpb.Maintenance/Status", pb.encodeStatusRequest({})),
+      await this.#unary("/etcdserverpb.Maintenance/Status", pb.encodeStatusRequest({})),
     );
   }
 

@@ -41,13 +41,15 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Keep the data directory on dispose. */
   keepData?: boolean;
+  /** The client port (default: a free one). */
+  port?: number;
 }
 
 /** Starts `cli.ts run` and waits until it answers on its client port. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "t4-test-" });
-  const port = freePort();
+  const port = options.port ?? freePort();
   const metricsPort = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [

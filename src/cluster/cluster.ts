@@ -19,7 +19,7 @@
 
 import { KvError } from "../errors.ts";
 import { errorText, type Logger } from "../log.ts";
-import { type NodeConfig, T4Node } from "../node/mod.ts";
+import { type NodeConfig, type NodeObserver, T4Node } from "../node/mod.ts";
 import {
   GrpcClient,
   type GrpcClientOptions,
@@ -38,6 +38,7 @@ import {
   type PeerMember,
 } from "../server/pb/peer.ts";
 import { GrpcCode, GrpcError } from "../server/status.ts";
+import { RemoteWalGapError } from "../checkpoint/mod.ts";
 import { followLeader } from "./follower.ts";
 import { LeaderReplication, type ReplicationObserver, type WaitMode } from "./leader.ts";
 import { best, LeaderLock, type LockRecord, type LockState } from "./lock.ts";
@@ -81,6 +82,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A node in cluster mode; see the module doc. */
 export class ClusterNode {
   readonly #nodeConfig: NodeConfig;
+  readonly #nodeObserver: NodeObserver;
   readonly #c: ClusterConfig;
   readonly #lock: LeaderLock;
   readonly #peer: GrpcServer;
@@ -101,9 +103,17 @@ export class ClusterNode {
   #localCall: LocalCall | undefined;
   #nodeListeners: ((node: T4Node) => void)[] = [];
   #commitWaiters: { seq: number; resolve: () => void }[] = [];
+  /** The leader named this node its successor on a graceful hand-over. */
+  #successor = false;
 
-  private constructor(nodeConfig: NodeConfig, c: ClusterConfig, node: T4Node) {
+  private constructor(
+    nodeConfig: NodeConfig,
+    c: ClusterConfig,
+    node: T4Node,
+    observer: NodeObserver,
+  ) {
     this.#nodeConfig = nodeConfig;
+    this.#nodeObserver = observer;
     this.#c = c;
     this.#lock = new LeaderLock(nodeConfig.objectStore!);
     this.#node = node;
@@ -118,10 +128,14 @@ export class ClusterNode {
   }
 
   /** Opens the node, starts the peer server and the role loop. */
-  static async open(nodeConfig: NodeConfig, c: ClusterConfig): Promise<ClusterNode> {
+  static async open(
+    nodeConfig: NodeConfig,
+    c: ClusterConfig,
+    observer: NodeObserver = {},
+  ): Promise<ClusterNode> {
     if (!nodeConfig.objectStore) throw new TypeError("cluster mode needs an object store");
-    const node = await ClusterNode.#openNode(nodeConfig);
-    const cluster = new ClusterNode(nodeConfig, c, node);
+    const node = await ClusterNode.#openNode(nodeConfig, observer);
+    const cluster = new ClusterNode(nodeConfig, c, node, observer);
     const [host, port] = splitHostPort(c.peerListen);
     try {
       await cluster.#peer.listen(host, port, c.serverTls);
@@ -135,8 +149,8 @@ export class ClusterNode {
     return cluster;
   }
 
-  static async #openNode(config: NodeConfig): Promise<T4Node> {
-    const node = await T4Node.open({ ...config, clustered: true });
+  static async #openNode(config: NodeConfig, observer: NodeObserver): Promise<T4Node> {
+    const node = await T4Node.open({ ...config, clustered: true }, observer);
     node.role = "follower";
     node.refuseWrites(new KvError("unavailable", "etcdserver: not leader"));
     return node;
@@ -265,6 +279,16 @@ export class ClusterNode {
       lastTerm: this.#node.walTail.term,
       lastSeq: this.#node.store.appliedSeq,
     };
+    if (this.#successor) {
+      // A graceful hand-over named us: no nomination round.
+      this.#successor = false;
+      const lock = await this.#lock.read();
+      if (lock && (lock.record.released || lock.etag === this.#lockState?.etag)) {
+        const started = performance.now();
+        const won = await this.#lock.write(this.#record(lock.record.term + 1), lock.etag);
+        if (won) return await this.#becomeLeader(won, started);
+      }
+    }
     // Nominate: post how up to date we are, so the best reachable candidate goes first.
     let state = this.#lockState!;
     for (let i = 0; i < 10; i++) {
@@ -316,10 +340,25 @@ export class ClusterNode {
     else this.#c.observer?.election?.("lost");
   }
 
-  /** Replays the object store's WAL into the node (what every acknowledged write reached). */
+  /**
+   * Replays the object store's WAL into the node (what every acknowledged write reached). When
+   * the WAL it needs was collected because a newer checkpoint covers it, the node restores that
+   * checkpoint (reopened from the object store) instead.
+   */
   async #catchUpFromStore(): Promise<void> {
-    const node = this.#node;
-    await node.catchUpFromObjectStore();
+    try {
+      await this.#node.catchUpFromObjectStore();
+    } catch (err: unknown) {
+      if (
+        !(err instanceof RemoteWalGapError) || err.expectedSeq !== this.#node.store.appliedSeq + 1
+      ) {
+        throw err;
+      }
+      this.#c.logger.info(
+        "the object store's WAL starts after this node; restoring its checkpoint",
+      );
+      await this.#replaceNode(true);
+    }
   }
 
   async #becomeLeader(lock: LockState, started: number): Promise<void> {
@@ -399,7 +438,7 @@ export class ClusterNode {
     this.#c.logger.warn("stepping down", { reason });
     const old = this.#node;
     old.refuseWrites(new KvError("unavailable", "etcdserver: no leader"));
-    this.#leader?.shutdown(reason);
+    this.#leader?.shutdown(reason, this.#leader.successor());
     this.#leader = undefined;
     this.#role = "follower";
     this.#c.observer?.role?.("follower");
@@ -413,7 +452,7 @@ export class ClusterNode {
       this.#c.logger.warn("close failed", { error: errorText(err) })
     );
     if (wipe) await wipeDataDir(old.layout.engineFile, old.layout.walDir);
-    this.#node = await ClusterNode.#openNode(this.#nodeConfig);
+    this.#node = await ClusterNode.#openNode(this.#nodeConfig, this.#nodeObserver);
     this.#watchCommits(this.#node);
     for (const l of this.#nodeListeners) l(this.#node);
   }
@@ -455,8 +494,10 @@ export class ClusterNode {
         this.#c.observer?.resync?.(end.reason);
         await this.#replaceNode(true);
       } else if (end.kind === "shutdown") {
-        this.#c.logger.info("leader handed over", { reason: end.reason });
-        this.#lockSeenAt = 0; // take over without waiting for the lease
+        this.#c.logger.info("leader handed over", { reason: end.reason, successor: end.successor });
+        if (end.successor === this.#c.nodeId) this.#successor = true;
+        else await sleep(this.#c.renewMs); // let the successor take over first
+        this.#lockSeenAt = 0; // no need to wait for the lease
       } else if (end.kind === "disconnected") {
         await sleep(Math.min(1000, this.#c.renewMs));
       }
@@ -621,7 +662,7 @@ export class ClusterNode {
     if (this.#role === "leader") {
       node.refuseWrites(new KvError("unavailable", "etcdserver: leader changed"));
       await node.pipeline.close();
-      this.#leader?.shutdown("graceful shutdown");
+      // Release the lock first, so the named successor finds it free when it hears of it.
       const state = this.#lockState;
       if (state) {
         await this.#lock.write({
@@ -631,6 +672,7 @@ export class ClusterNode {
         }, state.etag)
           .catch(() => {});
       }
+      this.#leader?.shutdown("graceful shutdown", this.#leader.successor());
     }
     await this.#peer.shutdown(1000);
     for (const c of this.#clients.values()) c.close();

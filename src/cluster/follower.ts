@@ -23,7 +23,7 @@ import {
 
 /** Why a follow stream ended. */
 export type FollowEnd =
-  | { kind: "shutdown"; reason: string }
+  | { kind: "shutdown"; reason: string; successor: string }
   | { kind: "resync"; reason: string }
   | { kind: "disconnected"; reason: string }
   | { kind: "closed" };
@@ -118,7 +118,7 @@ export function followLeader(
       } else if (msg.resync) {
         end({ kind: "resync", reason: msg.resync.reason });
       } else if (msg.shutdown) {
-        end({ kind: "shutdown", reason: msg.shutdown.reason });
+        end({ kind: "shutdown", reason: msg.shutdown.reason, successor: msg.shutdown.successor });
       }
     };
     const ack = () =>

@@ -116,8 +116,21 @@ export class LeaderReplication {
       message: (bytes) => {
         const msg = decodeFollowRequest(bytes);
         if (msg.hello && !session) {
-          session = { hello: msg.hello, call, durable: 0, live: false, backlog: [] };
-          void this.#admit(session);
+          const s = {
+            hello: msg.hello,
+            call,
+            durable: 0,
+            live: false,
+            backlog: [] as Uint8Array[],
+          };
+          session = s;
+          this.#admit(s).catch((err: unknown) => {
+            this.#logger.warn("cannot admit follower", {
+              follower: s.hello.nodeId,
+              error: String(err),
+            });
+            this.#resync(s, "ring_buffer_miss");
+          });
         } else if (msg.ack && session) {
           session.durable = Math.max(session.durable, msg.ack.durableSeq);
           this.#observer.followerLag?.(
@@ -284,12 +297,22 @@ export class LeaderReplication {
     });
   }
 
-  /** Tells every follower the leader is leaving on purpose, then ends their streams. */
-  shutdown(reason: string): void {
+  /** The connected follower with the most durable entries (the best successor), if any. */
+  successor(): string | undefined {
+    let top: Session | undefined;
+    for (const s of this.#sessions) if (s.live && (!top || s.durable > top.durable)) top = s;
+    return top?.hello.nodeId;
+  }
+
+  /**
+   * Tells every follower the leader is leaving on purpose (naming `successor`, who takes over
+   * at once), then ends their streams.
+   */
+  shutdown(reason: string, successor = ""): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#sessions) {
-      s.call.write(encodeFollowResponse({ shutdown: { reason } }));
+      s.call.write(encodeFollowResponse({ shutdown: { reason, successor } }));
       s.call.finish();
     }
     this.#sessions.clear();

@@ -154,7 +154,11 @@ export class T4Node implements AsyncDisposable {
     this.#observer = parts.observer;
     this.hub = new WatchHub(this.store);
     this.memberId = stableId(`t4-member:${config.nodeId}`);
-    this.clusterId = stableId(`t4-cluster:${config.nodeId}`);
+    this.clusterId = stableId(
+      `t4-cluster:${
+        config.clustered && config.objectStore ? config.objectStore.describe() : config.nodeId
+      }`,
+    );
     this.#pipeline = new CommitPipeline(this.store, this.#wal, {
       idleWork: () => !this.store.compactStep(2000),
       observer: parts.observer,
@@ -234,6 +238,16 @@ export class T4Node implements AsyncDisposable {
             restored = (await restoreEngineFile({ store: objects, ...restoreOptions }))?.key;
             continue;
           }
+        }
+        const stale = replay.lastSeq < store.appliedSeq
+          ? await listSegmentFiles(layout.walDir)
+          : [];
+        if (stale.length > 0) {
+          // The engine got ahead of the local WAL (a checkpoint restore, the remote WAL): the
+          // local segments hold nothing it needs, and keeping them would leave a hole before
+          // the next segment. Flush the engine, then drop them.
+          engine.checkpoint(true);
+          for (const file of stale) await Deno.remove(file.path);
         }
         const term = Math.max(store.term, replay.lastTerm, remoteTerm, 1);
         store.term = term;

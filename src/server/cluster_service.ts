@@ -47,13 +47,21 @@ export function clusterService(s: ServiceContext): Record<string, Method> {
       handler() {
         return encodeMemberListResponse({
           header: s.header(0), // etcd's MemberList header carries no revision
-          members: [{
-            ID: s.node.memberId,
-            name: s.node.config.nodeId,
-            peerURLs: [],
-            clientURLs: [s.clientUrl],
-            isLearner: false,
-          }],
+          members: s.cluster
+            ? s.cluster.members().map((m) => ({
+              ID: m.memberId,
+              name: m.nodeId,
+              peerURLs: m.peerAddr ? [`http://${m.peerAddr}`] : [],
+              clientURLs: m.clientUrl ? [m.clientUrl] : [],
+              isLearner: false,
+            }))
+            : [{
+              ID: s.node.memberId,
+              name: s.node.config.nodeId,
+              peerURLs: [],
+              clientURLs: [s.clientUrl],
+              isLearner: false,
+            }],
         });
       },
     },

@@ -14,6 +14,15 @@ import type { CallContext } from "./grpc.ts";
 import type { ServerConfig } from "./config.ts";
 import type * as pb from "./pb/mod.ts";
 
+/** What the services need to know about the cluster (absent for a single node). */
+export interface ClusterView {
+  readonly role: "leader" | "follower";
+  /** Leader with a lease it trusts. */
+  readonly isLeader: boolean;
+  readonly leaderMemberId: bigint | undefined;
+  members(): { nodeId: string; memberId: bigint; peerAddr: string; clientUrl: string }[];
+}
+
 /** Shared state of the services of one server. */
 export class ServiceContext {
   readonly node: T4Node;
@@ -27,13 +36,16 @@ export class ServiceContext {
   readonly authz: Authorizer;
   /** The keys attached to a lease, for permission checks. */
   readonly leaseKeys: LeaseKeys;
+  /** Cluster mode, when on. */
+  readonly cluster: ClusterView | undefined;
 
   /** Creates the context. */
   constructor(
     node: T4Node,
     config: ServerConfig,
-    options: { logger: Logger; clientUrl: string; auth: AuthStore },
+    options: { logger: Logger; clientUrl: string; auth: AuthStore; cluster?: ClusterView },
   ) {
+    this.cluster = options.cluster;
     this.node = node;
     this.config = config;
     this.logger = options.logger;
@@ -81,6 +93,20 @@ export class ServiceContext {
    */
   checkLeader(ctx: CallContext): void {
     if (ctx.metadata("hasleader") !== "true") return;
-    if (this.node.fenced) throw new KvError("unavailable", "etcdserver: no leader");
+    if (!this.hasLeader()) throw new KvError("unavailable", "etcdserver: no leader");
+  }
+
+  /** Whether this member knows a leader it can work with. */
+  hasLeader(): boolean {
+    if (this.node.fenced) return false;
+    const c = this.cluster;
+    if (!c) return true;
+    return c.role === "leader" ? c.isLeader : c.leaderMemberId !== undefined;
+  }
+
+  /** The leader's member ID as Status reports it (0 when there is none). */
+  leaderId(): bigint {
+    if (!this.hasLeader()) return 0n;
+    return this.cluster ? (this.cluster.leaderMemberId ?? 0n) : this.node.memberId;
   }
 }

@@ -31,8 +31,6 @@ export function envName(flag: string): string {
   return `T4_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
-const CLUSTER_PENDING = "cluster mode (issue #6)";
-
 /** Every flag of `t4 run`, in `--help` order. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: "data-dir", kind: "string", default: "/var/lib/t4", help: "data directory" },
@@ -154,27 +152,23 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "peer-listen",
     kind: "string",
     help: "peer address (enables cluster mode)",
-    pending: CLUSTER_PENDING,
   },
   {
     name: "advertise-peer",
     kind: "string",
     help: "peer address others dial",
-    pending: CLUSTER_PENDING,
   },
   {
     name: "leader-watch-interval-sec",
     kind: "int",
     default: "20",
     help: "leader lease renewal interval",
-    pending: CLUSTER_PENDING,
   },
   {
     name: "follower-max-retries",
     kind: "int",
     default: "5",
     help: "failed follows before a takeover attempt",
-    pending: CLUSTER_PENDING,
   },
   {
     name: "follower-wait-mode",
@@ -182,16 +176,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     default: "quorum",
     choices: ["none", "quorum", "all"],
     help: "follower ACKs a commit waits for",
-    pending: CLUSTER_PENDING,
   },
-  { name: "peer-tls-ca", kind: "string", help: "peer mTLS CA file", pending: CLUSTER_PENDING },
+  { name: "peer-tls-ca", kind: "string", help: "peer mTLS CA file" },
   {
     name: "peer-tls-cert",
     kind: "string",
     help: "peer mTLS certificate",
-    pending: CLUSTER_PENDING,
   },
-  { name: "peer-tls-key", kind: "string", help: "peer mTLS key", pending: CLUSTER_PENDING },
+  { name: "peer-tls-key", kind: "string", help: "peer mTLS key" },
   {
     name: "branch-prefix",
     kind: "string",

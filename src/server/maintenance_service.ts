@@ -111,7 +111,7 @@ export function maintenanceService(s: ServiceContext, alarms: Alarms): Record<st
           header: s.header(st.revision),
           version: s.config.etcdVersion,
           dbSize: st.dbSize,
-          leader: st.fenced ? 0n : s.node.memberId,
+          leader: s.leaderId(),
           raftIndex: st.appliedSeq,
           raftTerm: st.term,
           raftAppliedIndex: st.appliedSeq,

@@ -24,6 +24,7 @@ export interface ServiceHost {
 export class Routes {
   #tables: ServiceTables;
   #internal: Record<string, UnaryHandler>;
+  readonly #streams = new Set<StreamCall>();
 
   /** Starts with `tables`; `internal` are unary paths only forwarded calls reach. */
   constructor(tables: ServiceTables, internal: Record<string, UnaryHandler> = {}) {
@@ -31,10 +32,22 @@ export class Routes {
     this.#internal = internal;
   }
 
-  /** Replaces every table (the same services and methods as before). */
+  /**
+   * Replaces every table (the same services and methods as before) and ends every open stream
+   * with Unavailable "leader changed": watches and keepalives then reconnect to the new state.
+   */
   set(tables: ServiceTables, internal: Record<string, UnaryHandler> = this.#internal): void {
     this.#tables = tables;
     this.#internal = internal;
+    for (const call of [...this.#streams]) {
+      call.finish(new GrpcError(GrpcCode.UNAVAILABLE, "etcdserver: leader changed"));
+    }
+    this.#streams.clear();
+  }
+
+  #track(call: StreamCall): void {
+    for (const c of this.#streams) if (c.ended) this.#streams.delete(c);
+    this.#streams.add(call);
   }
 
   #method(service: string, name: string): Method {
@@ -65,6 +78,7 @@ export class Routes {
             handler: (call: StreamCall) => {
               const cur = this.#method(service, name);
               if (cur.kind !== "bidi") throw new Error("method kind changed");
+              this.#track(call);
               return cur.handler(call);
             },
           };
@@ -74,6 +88,7 @@ export class Routes {
             handler: (bytes, call) => {
               const cur = this.#method(service, name);
               if (cur.kind !== "serverStream") throw new Error("method kind changed");
+              this.#track(call);
               cur.handler(bytes, call);
             },
           };

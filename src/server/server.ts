@@ -18,7 +18,7 @@ import {
   Registry,
   startMetricsServer,
 } from "../metrics/mod.ts";
-import { grpcCodeName, grpcMethodLabels } from "../metrics/mod.ts";
+import { grpcCodeName, grpcMethodLabels, type ResyncReason } from "../metrics/mod.ts";
 import { T4Node } from "../node/mod.ts";
 import { parseHostPort, type ServerConfig } from "./config.ts";
 import { ServiceContext } from "./context.ts";
@@ -27,9 +27,13 @@ import { authService } from "./auth_service.ts";
 import { GrpcServer, type TlsOptions } from "./grpc.ts";
 import { H2GrpcServer } from "./h2/mod.ts";
 import { type ObjectStores, openObjectStores } from "./objects.ts";
+import { type ClusterConfig, ClusterNode } from "../cluster/mod.ts";
+import { clusterTables, KEEPALIVE_ONCE } from "./cluster_routing.ts";
+import { Routes, type ServiceTables } from "./routes.ts";
+import { keepAliveOnce, leaseService } from "./lease_service.ts";
+import type { NodeObserver } from "../node/mod.ts";
 import type { CheckpointWriteResult, GcResult } from "../checkpoint/mod.ts";
 import { kvService } from "./kv_service.ts";
-import { leaseService } from "./lease_service.ts";
 import { Alarms, maintenanceService } from "./maintenance_service.ts";
 import { watchService } from "./watch_service.ts";
 
@@ -128,6 +132,71 @@ function observeMetrics(metrics: Metrics, node: () => T4Node | undefined) {
   };
 }
 
+async function readPeerTls(config: ServerConfig) {
+  if (!config.peerTlsCert || !config.peerTlsKey || !config.peerTlsCa) {
+    if (config.peerTlsCert || config.peerTlsKey || config.peerTlsCa) {
+      throw new TypeError(
+        "peer TLS needs all of --peer-tls-ca, --peer-tls-cert and --peer-tls-key",
+      );
+    }
+    return undefined;
+  }
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readFile(path);
+    } catch (err: unknown) {
+      throw new Error(`Cannot read ${what} "${path}": ${errorText(err)}`, { cause: err });
+    }
+  };
+  const ca = await read(config.peerTlsCa, "--peer-tls-ca");
+  const cert = await read(config.peerTlsCert, "--peer-tls-cert");
+  const key = await read(config.peerTlsKey, "--peer-tls-key");
+  return { server: { ca, cert, key }, client: { ca, cert, key } };
+}
+
+/** Cluster settings from the flags, with metrics and readiness wired to role changes. */
+async function clusterConfigOf(
+  config: ServerConfig,
+  clientUrl: string,
+  logger: Logger,
+  metrics: Metrics,
+  health: NodeHealth,
+): Promise<ClusterConfig> {
+  const tls = await readPeerTls(config);
+  return {
+    nodeId: config.nodeId || Deno.hostname(),
+    peerListen: config.peerListen!,
+    advertisePeer: config.advertisePeer || config.peerListen!,
+    clientUrl,
+    renewMs: config.leaderWatchIntervalSec * 1000,
+    waitMode: config.followerWaitMode,
+    ackTimeoutMs: 2000,
+    ...(tls ? { serverTls: tls.server, clientTls: tls.client } : {}),
+    logger,
+    observer: {
+      role(role) {
+        health.setRole(role);
+        metrics.etcdLeaderChanges.inc();
+      },
+      election(outcome) {
+        metrics.elections.inc({ outcome });
+      },
+      resync(reason) {
+        metrics.followerResyncs.inc({ reason: reason as ResyncReason });
+      },
+      followerLag(id, lag) {
+        if (lag === undefined) metrics.followerLag.remove({ follower_id: id });
+        else metrics.followerLag.set({ follower_id: id }, lag);
+      },
+      forwarded(method, seconds) {
+        const op = method.split("/").at(-1)!.toLowerCase();
+        metrics.forwardedWrites.inc({ op });
+        metrics.forwardDuration.observe({ op }, seconds);
+      },
+    },
+  };
+}
+
 /**
  * Opens the auth store of `node`; `--auth-enabled` enables auth now if the stored users allow
  * it (root with role root) and refuses to start otherwise. AuthEnable (by flag or RPC) is
@@ -197,6 +266,7 @@ export async function startServer(
   const observer = observeMetrics(metrics, () => ref.node);
   logger.info("opening data directory", { dataDir: config.dataDir });
   let node: T4Node;
+  let cluster: ClusterNode | undefined;
   let stores: ObjectStores | undefined;
   try {
     stores = await openObjectStores(config, metrics);
@@ -206,7 +276,7 @@ export async function startServer(
         sync: config.walSyncUpload,
       });
     }
-    node = await T4Node.open({
+    const nodeConfig = {
       ...config,
       ...(stores.objectStore ? { objectStore: stores.objectStore } : {}),
       ...(stores.branch ? { branch: stores.branch } : {}),
@@ -214,7 +284,8 @@ export async function startServer(
       checkpointEntries: config.checkpointEntries,
       segmentMaxAgeMs: config.segmentMaxAgeSec * 1000,
       logger,
-    }, {
+    };
+    const nodeObserver: NodeObserver = {
       ...observer,
       restoreProgress(done, total) {
         health.setRestoreProgress(done, total);
@@ -226,7 +297,28 @@ export async function startServer(
         logger.error("node fenced: no more writes", { reason: err.message });
         fencedResolve({ reason: err.message, exitCode: 1 });
       },
-    });
+    };
+    if (config.peerListen) {
+      if (!stores.objectStore) {
+        throw new TypeError(
+          "--peer-listen needs an object store: --s3-bucket or --object-store-dir",
+        );
+      }
+      cluster = await ClusterNode.open(
+        nodeConfig,
+        await clusterConfigOf(
+          config,
+          clientUrlOf(config, listen.port, tls !== undefined),
+          logger,
+          metrics,
+          health,
+        ),
+        nodeObserver,
+      );
+      node = cluster.node;
+    } else {
+      node = await T4Node.open(nodeConfig, nodeObserver);
+    }
   } catch (err: unknown) {
     stores?.close();
     await metricsServer?.close();
@@ -257,7 +349,7 @@ export async function startServer(
     throw err;
   }
   health.markRecovered();
-  health.setRole("single");
+  health.setRole(cluster ? cluster.role : "single");
 
   // Our own HTTP/2 serves cleartext listeners; TLS stays on grpc-js.
   const transport = tls === undefined && (config.transport ?? "h2") === "h2" ? "h2" : "grpc-js";
@@ -281,14 +373,46 @@ export async function startServer(
   try {
     port = await grpc.listen(listen.hostname, listen.port, tls);
     clientUrl = clientUrlOf(config, port, tls !== undefined);
-    const ctx = new ServiceContext(node, config, { logger, clientUrl, auth });
-    grpc.addService("etcdserverpb.KV", kvService(ctx));
-    grpc.addService("etcdserverpb.Watch", watchService(ctx));
-    grpc.addService("etcdserverpb.Lease", leaseService(ctx));
-    grpc.addService("etcdserverpb.Maintenance", maintenanceService(ctx, new Alarms()));
-    grpc.addService("etcdserverpb.Cluster", clusterService(ctx));
-    grpc.addService("etcdserverpb.Auth", authService(ctx));
-    grpc.addService("grpc.health.v1.Health", healthService(ctx));
+    const alarms = new Alarms();
+    const build = (n: T4Node, a: AuthStore) => {
+      const ctx = new ServiceContext(n, config, {
+        logger,
+        clientUrl,
+        auth: a,
+        ...(cluster ? { cluster } : {}),
+      });
+      const tables: ServiceTables = {
+        "etcdserverpb.KV": kvService(ctx),
+        "etcdserverpb.Watch": watchService(ctx),
+        "etcdserverpb.Lease": leaseService(ctx),
+        "etcdserverpb.Maintenance": maintenanceService(ctx, alarms),
+        "etcdserverpb.Cluster": clusterService(ctx),
+        "etcdserverpb.Auth": authService(ctx),
+        "grpc.health.v1.Health": healthService(ctx),
+      };
+      return {
+        tables: cluster ? clusterTables(tables, cluster, ctx.serializableOnly) : tables,
+        internal: { [KEEPALIVE_ONCE]: keepAliveOnce(ctx) },
+      };
+    };
+    const first = build(node, auth);
+    const routes = new Routes(first.tables, first.internal);
+    routes.register(grpc);
+    if (cluster) {
+      const c = cluster;
+      c.setLocalCall((method, request, metadata) => routes.call(method, request, metadata));
+      c.onNodeChange((fresh) => {
+        ref.node = fresh;
+        node = fresh;
+        const oldAuth = auth;
+        void openAuth(fresh, config, logger, metrics).then((a) => {
+          oldAuth.close();
+          auth = a;
+          const next = build(fresh, a);
+          routes.set(next.tables, next.internal);
+        }, (err: unknown) => logger.error("cannot reopen auth state", { error: errorText(err) }));
+      });
+    }
   } catch (err: unknown) {
     grpc.forceShutdown();
     auth.close();
@@ -307,9 +431,10 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = (graceMs = 5000) => {
     closing ??= (async () => {
+      if (cluster) await cluster.close(); // a leader hands over before clients are cut off
       await grpc.shutdown(graceMs);
       auth.close();
-      await node.close();
+      if (!cluster) await node.close();
       stores?.close();
       await metricsServer?.close();
       logger.info("stopped");

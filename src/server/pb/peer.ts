@@ -207,7 +207,7 @@ export interface FollowResponse {
   entries?: { records: PeerRecord[]; commitSeq: number };
   commit?: { commitSeq: number; members: PeerMember[] };
   resync?: { reason: string };
-  shutdown?: { reason: string };
+  shutdown?: { reason: string; successor: string };
 }
 /** t4.peer.ReadIndexResponse. */
 export interface ReadIndexResponse {
@@ -282,7 +282,7 @@ const followResponse = codec<FollowResponse>({
   ], [
     5,
     "shutdown",
-    REASON,
+    { fields: [[1, "reason", "string"], [2, "successor", "string"]] },
   ]],
 });
 const readIndexResponse = codec<ReadIndexResponse>({
