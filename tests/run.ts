@@ -59,6 +59,25 @@ async function stopRgw(rgw: Rgw): Promise<void> {
   await Deno.remove(rgw.dir, { recursive: true }).catch(() => {});
 }
 
+/** Source files (not tests) whose JSDoc holds a ```ts example. */
+async function filesWithExamples(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(`${ROOT}${dir}`)) {
+      const path = dir ? `${dir}/${e.name}` : e.name;
+      if (e.isDirectory && !["node_modules", "wasm", ".git", "dist", ".data"].includes(e.name)) {
+        await walk(path);
+      } else if (e.isFile && path.endsWith(".ts") && !path.endsWith("_test.ts")) {
+        const text = await Deno.readTextFile(`${ROOT}${path}`);
+        if (/^ \* ```ts\s*$/m.test(text)) out.push(path);
+      }
+    }
+  };
+  await walk("src");
+  out.push("mod.ts");
+  return out.sort();
+}
+
 async function main(): Promise<number> {
   const args = Deno.args.length > 0 ? Deno.args : ["--parallel"];
   const env: Record<string, string> = {};
@@ -84,7 +103,16 @@ async function main(): Promise<number> {
       stderr: "inherit",
     }).spawn();
     const status = await child.status;
-    return status.code;
+    if (status.code !== 0 || Deno.args.length > 0) return status.code;
+    // The library's documented examples (JSDoc @example blocks) run as tests too.
+    const docs = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", "--doc", ...await filesWithExamples()],
+      cwd: ROOT,
+      env,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    return docs.code;
   } finally {
     await stop();
     Deno.removeSignalListener("SIGINT", onSignal);

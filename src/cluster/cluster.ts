@@ -38,6 +38,7 @@ import {
   type PeerMember,
 } from "../server/pb/peer.ts";
 import { GrpcCode, GrpcError } from "../server/status.ts";
+import { H2GrpcServer } from "../server/h2/mod.ts";
 import { RemoteWalGapError } from "../checkpoint/mod.ts";
 import { followLeader } from "./follower.ts";
 import { LeaderReplication, type ReplicationObserver, type WaitMode } from "./leader.ts";
@@ -85,7 +86,7 @@ export class ClusterNode {
   readonly #nodeObserver: NodeObserver;
   readonly #c: ClusterConfig;
   readonly #lock: LeaderLock;
-  readonly #peer: GrpcServer;
+  readonly #peer: GrpcServer | H2GrpcServer;
   #node: T4Node;
   #role: "leader" | "follower" = "follower";
   #leader: LeaderReplication | undefined;
@@ -117,7 +118,8 @@ export class ClusterNode {
     this.#c = c;
     this.#lock = new LeaderLock(nodeConfig.objectStore!);
     this.#node = node;
-    this.#peer = new GrpcServer({
+    // Our own HTTP/2 server for cleartext peers; grpc-js when peer mTLS is configured.
+    this.#peer = new (c.serverTls ? GrpcServer : H2GrpcServer)({
       maxReceiveBytes: 64 * 1024 * 1024,
       keepaliveTimeMs: 10_000,
       keepaliveTimeoutMs: 5_000,
