@@ -14,7 +14,7 @@ import { open } from "../mod.ts";
 
 const KEYS = Number(Deno.args[0] ?? 1_000_000);
 const value = new TextEncoder().encode("v".repeat(256));
-const dir = await Deno.makeTempDir({ prefix: "t4_dataset_", dir: Deno.env.get("TMPDIR") });
+const dir = await Deno.makeTempDir({ prefix: "t4_dataset_" });
 const key = (i: number) => `/registry/pods/ns-${String(i % 1000).padStart(3, "0")}/pod-${i}`;
 
 async function du(path: string): Promise<number> {

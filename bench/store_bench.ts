@@ -14,7 +14,7 @@ import { open } from "../mod.ts";
 
 const KEYS = Number(Deno.env.get("T4_BENCH_KEYS") ?? 1_000_000);
 const VALUE = "v".repeat(256);
-const dir = await Deno.makeTempDir({ prefix: "t4_store_bench_", dir: Deno.env.get("TMPDIR") });
+const dir = await Deno.makeTempDir({ prefix: "t4_store_bench_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 const db = await open({ dataDir: `${dir}/big` });
@@ -33,7 +33,8 @@ await db.node.submit((s) => {
 });
 const writes = await open({ dataDir: `${dir}/writes` });
 let n = 0;
-const randomKeys = Array.from({ length: 1 << 16 }, () => key(Math.floor(Math.random() * KEYS)));
+// a pool as large as the keyspace, so gets hit the engine as often as they would in life
+const randomKeys = Array.from({ length: 1 << 20 }, () => key(Math.floor(Math.random() * KEYS)));
 let r = 0;
 
 Deno.bench({
@@ -59,25 +60,25 @@ Deno.bench({
 
 Deno.bench({
   group: "get",
-  name: "get hot key (1 get/iter)",
+  name: "get hot key (100 gets/iter)",
   baseline: true,
   async fn() {
-    await db.get(key(42));
+    for (let i = 0; i < 100; i++) await db.get(key(42));
   },
 });
 
 Deno.bench({
   group: "get",
-  name: `get random key of ${KEYS} (1 get/iter)`,
+  name: `get random key of ${KEYS} (100 gets/iter)`,
   async fn() {
-    await db.get(randomKeys[r++ & 0xffff]!);
+    for (let i = 0; i < 100; i++) await db.get(randomKeys[r++ & 0xfffff]!);
   },
 });
 
 Deno.bench({
   group: "list",
-  name: "list a prefix of 100 keys (1 list/iter)",
+  name: "list a prefix of 100 keys (10 lists/iter)",
   async fn() {
-    await db.range("/list/", { prefix: true });
+    for (let i = 0; i < 10; i++) await db.range("/list/", { prefix: true });
   },
 });
