@@ -112,3 +112,18 @@ export const silentLogger: Logger = new Logger({ sink: () => {}, level: "error" 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A gate for progress lines of long operations: the returned function answers true at most
+ * once per `intervalMs` (never on the first call), so a loop can log "still working" without
+ * flooding.
+ */
+export function progressGate(intervalMs = 2000): () => boolean {
+  let next = performance.now() + intervalMs;
+  return () => {
+    const now = performance.now();
+    if (now < next) return false;
+    next = now + intervalMs;
+    return true;
+  };
+}

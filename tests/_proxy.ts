@@ -16,6 +16,8 @@ export interface TcpProxy extends AsyncDisposable {
   block(): void;
   /** Forwards again. */
   heal(): void;
+  /** Limits each direction of each connection to `bytesPerSecond` (0: no limit). */
+  throttle(bytesPerSecond: number): void;
   readonly blocked: boolean;
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export function startProxy(target: string): TcpProxy {
   const open = new Set<Deno.Conn>();
   let blocked = false;
   let closed = false;
+  let rate = 0;
   const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
     const buf = new Uint8Array(64 * 1024);
     try {
@@ -36,6 +39,7 @@ export function startProxy(target: string): TcpProxy {
         if (n === null || blocked) break;
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
+        if (rate > 0) await new Promise((r) => setTimeout(r, (1000 * n) / rate));
       }
     } catch { /* a side closed */ }
     for (const c of [from, to]) {
@@ -97,6 +101,9 @@ export function startProxy(target: string): TcpProxy {
     },
     heal() {
       blocked = false;
+    },
+    throttle(bytesPerSecond: number) {
+      rate = bytesPerSecond;
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -43,6 +43,8 @@ export interface StartOptions {
   keepData?: boolean;
   /** The client port (default: a free one). */
   port?: number;
+  /** The metrics port (default: a free one). */
+  metricsPort?: number;
 }
 
 /** Starts `cli.ts run` and waits until it answers on its client port. */
@@ -50,7 +52,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "t4-test-" });
   const port = options.port ?? freePort();
-  const metricsPort = freePort();
+  const metricsPort = options.metricsPort ?? freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

@@ -63,6 +63,8 @@ export interface WriteCheckpointOptions {
   concurrency?: number;
   /** The clock for `created_at`; default `() => new Date()`. */
   now?: () => Date;
+  /** Called after each chunk is read: bytes of the file read so far, and its size. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 /** What {@linkcode writeCheckpoint} did. */
@@ -164,6 +166,7 @@ export async function writeCheckpoint(
           seen.add(hash);
           await pool.run(() => storeChunk(hash, bytes, offset));
         }
+        options.onProgress?.(offset + bytes.length, fileBytes);
       }
       await pool.drain();
     } finally {

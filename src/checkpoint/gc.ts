@@ -38,6 +38,8 @@ export interface GcOptions {
   dryRun?: boolean;
   /** Object-store calls in flight (manifest and WAL reads); default 4. */
   concurrency?: number;
+  /** Called after each batch of deletes: what is being deleted, keys done and in all. */
+  onProgress?: (what: "checkpoints" | "chunks" | "wal", done: number, total: number) => void;
 }
 
 /** What {@linkcode collectGarbage} deleted (or, with `dryRun`, would delete). */
@@ -117,7 +119,11 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
     doomed.has(k.slice(0, k.lastIndexOf("/") + 1))
   );
   if (!dryRun) {
-    await deleteInBatches(store, checkpointObjects);
+    await deleteInBatches(
+      store,
+      checkpointObjects,
+      (d, t) => options.onProgress?.("checkpoints", d, t),
+    );
     // A checkpoint written since the listing may reuse candidates: spare what it references.
     const fresh = (await listCheckpointKeys(store)).filter((k) => !manifests.has(k));
     const more = await readManifests(store, fresh, concurrency);
@@ -126,7 +132,9 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
   const chunkKeys = [...candidates].sort().map(chunkKey);
   result.chunksDeleted = candidates.size;
   for (const h of candidates) result.chunkBytesDeleted += sizes.get(h) ?? 0;
-  if (!dryRun) await deleteInBatches(store, chunkKeys);
+  if (!dryRun) {
+    await deleteInBatches(store, chunkKeys, (d, t) => options.onProgress?.("chunks", d, t));
+  }
 
   if (latest) {
     const horizon = Math.min(latest.pointer.seq, options.walSafeSeq ?? Infinity);
@@ -138,8 +146,12 @@ export async function collectGarbage(store: ObjectStore, options: GcOptions): Pr
     result.walUnreadable = plan.unreadable;
     if (!dryRun) {
       // One term at a time, older terms first (see planWalGc).
+      let done = 0;
+      const total = plan.delete.length;
       for (const term of [...new Set(plan.delete.map((o) => o.term))]) {
-        await deleteInBatches(store, plan.delete.filter((o) => o.term === term).map((o) => o.key));
+        const keys = plan.delete.filter((o) => o.term === term).map((o) => o.key);
+        await deleteInBatches(store, keys, (d) => options.onProgress?.("wal", done + d, total));
+        done += keys.length;
       }
     }
   }
@@ -176,8 +188,13 @@ function localChunks(m: CheckpointManifest | undefined, sizes?: Map<string, numb
   return out;
 }
 
-async function deleteInBatches(store: ObjectStore, keys: readonly string[]): Promise<void> {
+async function deleteInBatches(
+  store: ObjectStore,
+  keys: readonly string[],
+  progress?: (done: number, total: number) => void,
+): Promise<void> {
   for (let i = 0; i < keys.length; i += DELETE_BATCH) {
     await store.deleteMany(keys.slice(i, i + DELETE_BATCH));
+    progress?.(Math.min(i + DELETE_BATCH, keys.length), keys.length);
   }
 }

@@ -31,6 +31,7 @@ export type {
 export { DEFAULT_MAX_TXN_OPS } from "./txn.ts";
 export type * from "./types.ts";
 export { Watcher, WatchHub } from "./watch_hub.ts";
+export type { WatchHubObserver } from "./watch_hub.ts";
 export type { WatchEvent, WatchSink, WatchSpec } from "./watch_hub.ts";
 export { decodeEntry, encodeEntry } from "./entry.ts";
 export type { EntryOp } from "./entry.ts";

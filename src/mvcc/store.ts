@@ -156,6 +156,7 @@ export class MvccStore {
   #seq = 0;
   #headSeq = 0;
   #compactRev = 0;
+  #liveKeyCount = 0;
   #headCompactRev = 0;
   #compactDone = 0;
   #term = 0;
@@ -177,6 +178,11 @@ export class MvccStore {
     const s = new MvccStore(backend, options);
     s.#load();
     return s;
+  }
+
+  /** Keys whose newest record is not a tombstone (etcd's `etcd_debugging_mvcc_keys_total`). */
+  get liveKeys(): number {
+    return this.#liveKeyCount;
   }
 
   /** The newest durable revision (etcd's current revision; 1 for an empty store). */
@@ -258,8 +264,10 @@ export class MvccStore {
         viewOf = bytes.buffer;
       }
       const dv = view!;
-      const keyLen = dv.getUint32(vs + 37);
-      if (kl !== REV_BYTES_LEN || vl < RECORD_HEADER_LEN || RECORD_HEADER_LEN + keyLen > vl) {
+      // Check the lengths before reading the key length: a short record would make the read
+      // run past the scan block (a bare RangeError) or into the next record.
+      const keyLen = kl === REV_BYTES_LEN && vl >= RECORD_HEADER_LEN ? dv.getUint32(vs + 37) : -1;
+      if (keyLen < 0 || RECORD_HEADER_LEN + keyLen > vl) {
         throw new KvError("engine", `Cannot rebuild the key index: a log record is malformed`);
       }
       const kStart = vs + RECORD_HEADER_LEN;
@@ -295,6 +303,8 @@ export class MvccStore {
     }
     live.sort((a, b) => (a.key < b.key ? -1 : 1));
     this.index.load(heads, live);
+    this.#liveKeyCount = 0;
+    for (const ki of live) if (ki.version !== 0) this.#liveKeyCount++;
   }
 
   // ---------------------------------------------------------------- reading
@@ -614,6 +624,10 @@ export class MvccStore {
     }
     this.#snapshot(batch, ki, inserted);
     const created = ki.version === 0;
+    if (created) {
+      this.#liveKeyCount++;
+      batch.undo.push(() => void this.#liveKeyCount--);
+    }
     const rec: LogRecord = {
       key,
       main: rev,
@@ -639,6 +653,8 @@ export class MvccStore {
 
   #applyDelete(batch: Batch, ki: KeyIndex, rev: number, sub: number): LogRecord {
     this.#snapshot(batch, ki, false);
+    this.#liveKeyCount--;
+    batch.undo.push(() => void this.#liveKeyCount++);
     const rec: LogRecord = {
       key: ki.key,
       main: rev,

@@ -210,3 +210,24 @@ Deno.test("WatchHub delivers history, then live events, with prev_kv", async () 
   hub.cancel(w);
   hub.close();
 });
+
+Deno.test("MvccStore.liveKeys counts keys that are not deleted, across aborts and reopen", () => {
+  const backend = new MemoryBackend();
+  const s = MvccStore.open(backend);
+  write(s, () => {
+    s.put({ key: "a", value: v("1") });
+    s.put({ key: "b", value: v("1") });
+    s.put({ key: "a", value: v("2") });
+  });
+  assertEquals(s.liveKeys, 2);
+  write(s, () => s.deleteRange({ key: "a" }));
+  assertEquals(s.liveKeys, 1);
+  s.beginBatch();
+  s.put({ key: "c", value: v("1") });
+  s.deleteRange({ key: "b" });
+  s.abortBatch();
+  assertEquals(s.liveKeys, 1);
+  write(s, () => s.put({ key: "a", value: v("3") }));
+  assertEquals(s.liveKeys, 2);
+  assertEquals(MvccStore.open(backend).liveKeys, 2);
+});

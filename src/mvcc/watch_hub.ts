@@ -62,6 +62,8 @@ export class Watcher {
   synced = false;
   paused = false;
   canceled = false;
+  /** Whether its client ever failed to keep up (the sink refused a delivery). */
+  fellBehind = false;
 
   /** Creates a watcher (use {@linkcode WatchHub.watch}). */
   constructor(spec: WatchSpec, sink: WatchSink, nextRev: number) {
@@ -95,6 +97,20 @@ interface Group {
 
 const CATCH_UP_CHUNK = 2000;
 
+/** What the hub reports for metrics. */
+export interface WatchHubObserver {
+  /**
+   * A history scan for lagging watchers: its duration, revisions spanned, records read and
+   * events delivered from them.
+   */
+  scanned?(seconds: number, revisionSpan: number, records: number, matched: number): void;
+  /**
+   * A watcher whose client had not kept up was cancelled because compaction passed the
+   * revision it needed.
+   */
+  slowCancel?(): void;
+}
+
 /** The hub; see the module doc. */
 export class WatchHub {
   readonly #store: MvccStore;
@@ -104,6 +120,8 @@ export class WatchHub {
   #catchUpTimer: ReturnType<typeof setTimeout> | undefined;
   #count = 0;
   #closed = false;
+  /** Metrics hooks (set by the server). */
+  observer: WatchHubObserver = {};
 
   /** Creates a hub that listens to `store`'s commits. */
   constructor(store: MvccStore) {
@@ -114,6 +132,11 @@ export class WatchHub {
   /** Number of live watchers. */
   get size(): number {
     return this.#count;
+  }
+
+  /** Number of distinct keys and key ranges (prefixes) watched. */
+  get watchedRanges(): number {
+    return this.#exact.size + this.#ranges.size;
   }
 
   /** Registers a watcher. A start revision at or below the current one replays history first. */
@@ -232,6 +255,7 @@ export class WatchHub {
     w.nextRev = Math.max(w.nextRev, last + 1);
     if (!w.sink.send(events, rev) && !w.canceled) {
       w.paused = true;
+      w.fellBehind = true;
       w.synced = false;
       this.#unsynced.add(w);
     }
@@ -256,6 +280,7 @@ export class WatchHub {
       if (w.nextRev < compactRev) {
         this.#unsynced.delete(w);
         this.cancel(w);
+        if (w.fellBehind) this.observer.slowCancel?.();
         w.sink.cancel("mvcc: required revision has been compacted", compactRev);
         continue;
       }
@@ -272,6 +297,7 @@ export class WatchHub {
     let limit = CATCH_UP_CHUNK;
     let records: LogRecord[] = [];
     let to = rev;
+    const scanStarted = performance.now();
     for (;;) {
       records = [];
       const n = this.#store.scanLog(from, rev, limit, (r) => void records.push(r));
@@ -286,6 +312,12 @@ export class WatchHub {
     }
     const members = new Set(active);
     const out = this.#collect(records, (w, rec) => members.has(w) && rec.main >= w.nextRev);
+    if (this.observer.scanned) {
+      let matched = 0;
+      for (const events of out.values()) matched += events.length;
+      const seconds = (performance.now() - scanStarted) / 1000;
+      this.observer.scanned(seconds, to - from + 1, records.length, matched);
+    }
     for (const w of active) {
       const events = out.get(w);
       if (events) this.#deliver(w, events, rev);

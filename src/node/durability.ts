@@ -23,7 +23,7 @@ import {
   writeCheckpoint,
 } from "../checkpoint/mod.ts";
 import { KvError } from "../errors.ts";
-import { errorText, type Logger, silentLogger } from "../log.ts";
+import { errorText, type Logger, progressGate, silentLogger } from "../log.ts";
 import type { MvccStore, StoreRecord } from "../mvcc/mod.ts";
 import type { ObjectStore } from "../objstore/mod.ts";
 import type { SegmentInfo } from "../wal/mod.ts";
@@ -177,9 +177,15 @@ export class ObjectStoreDurability {
           compactRevision: store.compactRevision,
           term: store.term,
         };
+        const gate = progressGate();
         const result = await writeCheckpoint(this.objects, {
           engineFile: engine.path,
           ...position,
+          onProgress: (doneBytes, totalBytes) => {
+            if (gate()) {
+              this.#logger.info("writing checkpoint", { seq: position.seq, doneBytes, totalBytes });
+            }
+          },
           chunkBytes: this.#o.chunkBytes,
           known: this.#known,
           ...(this.#o.ancestor

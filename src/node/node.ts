@@ -12,6 +12,7 @@
  */
 
 import { FencedError, KvError } from "../errors.ts";
+import { progressGate } from "../log.ts";
 import { Engine } from "../engine/mod.ts";
 import {
   type DeleteRangeRequest,
@@ -211,17 +212,26 @@ export class T4Node implements AsyncDisposable {
           now: resolved.now,
         });
         const afterSeq = store.appliedSeq;
+        const gate = progressGate();
         const replay = await replayWal(
           layout.walDir,
           { afterSeq, repair: true, truncateCorrupt: resolved.truncateCorruptWal },
-          (record) => store.replay(record),
+          (record) => {
+            store.replay(record);
+            if (gate()) {
+              resolved.logger?.info("replaying local WAL", {
+                records: store.appliedSeq - afterSeq,
+                seq: store.appliedSeq,
+              });
+            }
+          },
         );
         store.finishReplay();
         let remoteTerm = 0;
         let remoteRecords = 0;
         if (objects) {
           try {
-            const remote = await replayRemote(store, objects);
+            const remote = await replayRemote(store, objects, resolved.logger);
             remoteTerm = remote.lastTerm;
             remoteRecords = remote.records;
           } catch (err: unknown) {
@@ -614,7 +624,7 @@ export class T4Node implements AsyncDisposable {
       fenced: this.#pipeline.fenced?.message,
       dbSize: stats.fileBytes + stats.walBytes,
       dbSizeInUse: (stats.pageCount - stats.freelistCount) * stats.pageSize,
-      keys: this.store.index.size,
+      keys: this.store.liveKeys,
       leases: this.store.lessor.size,
       watchers: this.hub.size,
     };

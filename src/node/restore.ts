@@ -20,7 +20,7 @@ import {
   type RestoreProgress,
 } from "../checkpoint/mod.ts";
 import { KvError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, progressGate } from "../log.ts";
 import type { MvccStore } from "../mvcc/mod.ts";
 import type { ObjectStore } from "../objstore/mod.ts";
 
@@ -67,11 +67,21 @@ export async function restoreEngineFile(
     }
     try {
       const started = performance.now();
+      const gate = progressGate();
+      o.logger?.info("restoring checkpoint", { checkpoint: key });
       const manifest = await restoreCheckpoint(source, key, o.engineFile, {
         ...(ancestorStore ? { ancestorStore } : {}),
-        ...(o.onProgress
-          ? { onProgress: (p: RestoreProgress) => o.onProgress!(p.doneBytes, p.totalBytes) }
-          : {}),
+        onProgress: (p: RestoreProgress) => {
+          o.onProgress?.(p.doneBytes, p.totalBytes);
+          if (gate()) {
+            o.logger?.info("restoring checkpoint", {
+              checkpoint: key,
+              doneBytes: p.doneBytes,
+              totalBytes: p.totalBytes,
+              percent: p.totalBytes > 0 ? Math.floor((100 * p.doneBytes) / p.totalBytes) : 100,
+            });
+          }
+        },
       });
       o.logger?.info("restored checkpoint", {
         checkpoint: key,
@@ -102,9 +112,21 @@ export interface RemoteReplay {
  * {@linkcode RemoteWalGapError} for a hole; `gapAtStart` tells the caller whether the hole is
  * right after the store (the bootstrap race, recoverable by restoring a newer checkpoint).
  */
-export async function replayRemote(store: MvccStore, objects: ObjectStore): Promise<RemoteReplay> {
+export async function replayRemote(
+  store: MvccStore,
+  objects: ObjectStore,
+  logger?: Logger,
+): Promise<RemoteReplay> {
   const afterSeq = store.appliedSeq;
-  const result = await replayRemoteWal(objects, { afterSeq }, (record) => store.replay(record));
+  const gate = progressGate();
+  let records = 0;
+  const result = await replayRemoteWal(objects, { afterSeq }, (record) => {
+    store.replay(record);
+    records++;
+    if (gate()) {
+      logger?.info("replaying WAL from the object store", { records, seq: store.appliedSeq });
+    }
+  });
   store.finishReplay();
   return { records: result.records, objects: result.objects, lastTerm: result.lastTerm };
 }

@@ -23,6 +23,19 @@ export interface ClusterView {
   members(): { nodeId: string; memberId: bigint; peerAddr: string; clientUrl: string }[];
 }
 
+/** A local KV write, as `t4_writes_total` labels it. */
+export type WriteKind = "create" | "update" | "delete" | "compact" | "txn";
+
+/** What the services report for metrics; every method optional. */
+export interface ServiceObserver {
+  /** A KV write ran on this node (not forwarded): its kind, duration and outcome. */
+  write?(kind: WriteKind, seconds: number, ok: boolean): void;
+  /** MVCC operations served, inside Txns too: puts, deletes, ranges and txns. */
+  mvcc?(puts: number, deletes: number, ranges: number, txns: number): void;
+  /** Watch events sent to a client. */
+  watchEvents?(n: number): void;
+}
+
 /** Shared state of the services of one server. */
 export class ServiceContext {
   readonly node: T4Node;
@@ -38,14 +51,23 @@ export class ServiceContext {
   readonly leaseKeys: LeaseKeys;
   /** Cluster mode, when on. */
   readonly cluster: ClusterView | undefined;
+  /** Metrics hooks. */
+  readonly observer: ServiceObserver;
 
   /** Creates the context. */
   constructor(
     node: T4Node,
     config: ServerConfig,
-    options: { logger: Logger; clientUrl: string; auth: AuthStore; cluster?: ClusterView },
+    options: {
+      logger: Logger;
+      clientUrl: string;
+      auth: AuthStore;
+      cluster?: ClusterView;
+      observer?: ServiceObserver;
+    },
   ) {
     this.cluster = options.cluster;
+    this.observer = options.observer ?? {};
     this.node = node;
     this.config = config;
     this.logger = options.logger;

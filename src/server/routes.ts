@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { CallContext, Method, StreamCall, UnaryHandler } from "./grpc.ts";
+import type { CallContext, Method, StreamCall, StreamReceiver, UnaryHandler } from "./grpc.ts";
 import { GrpcCode, GrpcError } from "./status.ts";
 
 /** Service name → method name → method. */
@@ -20,16 +20,66 @@ export interface ServiceHost {
   addService(name: string, methods: Record<string, Method>): void;
 }
 
+/** Counts the bytes of client messages (etcd's `etcd_network_client_grpc_*_bytes_total`). */
+export interface ByteCounter {
+  received(bytes: number): void;
+  sent(bytes: number): void;
+}
+
 /** The swappable tables; see the module doc. */
 export class Routes {
   #tables: ServiceTables;
   #internal: Record<string, UnaryHandler>;
   readonly #streams = new Set<StreamCall>();
+  readonly #bytes: ByteCounter | undefined;
 
-  /** Starts with `tables`; `internal` are unary paths only forwarded calls reach. */
-  constructor(tables: ServiceTables, internal: Record<string, UnaryHandler> = {}) {
+  /**
+   * Starts with `tables`; `internal` are unary paths only forwarded calls reach; `bytes` counts
+   * the messages of client calls (not of in-process forwarded ones).
+   */
+  constructor(
+    tables: ServiceTables,
+    internal: Record<string, UnaryHandler> = {},
+    bytes?: ByteCounter,
+  ) {
     this.#tables = tables;
     this.#internal = internal;
+    this.#bytes = bytes;
+  }
+
+  /** `call`, with every written message counted. */
+  #counted(call: StreamCall): StreamCall {
+    const bytes = this.#bytes;
+    if (!bytes) return call;
+    return {
+      get ctx() {
+        return call.ctx;
+      },
+      write(message: Uint8Array): boolean {
+        bytes.sent(message.length);
+        return call.write(message);
+      },
+      onDrain: (listener) => call.onDrain(listener),
+      finish: (err) => call.finish(err),
+      get ended() {
+        return call.ended;
+      },
+    };
+  }
+
+  /** `receiver`, with every received message counted. */
+  #receiving(receiver: StreamReceiver): StreamReceiver {
+    const bytes = this.#bytes;
+    if (!bytes) return receiver;
+    const counted: StreamReceiver = {
+      message(request: Uint8Array) {
+        bytes.received(request.length);
+        receiver.message(request);
+      },
+    };
+    if (receiver.end) counted.end = () => receiver.end!();
+    if (receiver.closed) counted.closed = () => receiver.closed!();
+    return counted;
   }
 
   /**
@@ -69,7 +119,18 @@ export class Routes {
             handler: (bytes, ctx) => {
               const cur = this.#method(service, name);
               if (cur.kind !== "unary") throw new Error("method kind changed");
-              return cur.handler(bytes, ctx);
+              const counter = this.#bytes;
+              if (!counter) return cur.handler(bytes, ctx);
+              counter.received(bytes.length);
+              const out = cur.handler(bytes, ctx);
+              if (out instanceof Uint8Array) {
+                counter.sent(out.length);
+                return out;
+              }
+              return out.then((r) => {
+                counter.sent(r.length);
+                return r;
+              });
             },
           };
         } else if (m.kind === "bidi") {
@@ -79,7 +140,7 @@ export class Routes {
               const cur = this.#method(service, name);
               if (cur.kind !== "bidi") throw new Error("method kind changed");
               this.#track(call);
-              return cur.handler(call);
+              return this.#receiving(cur.handler(this.#counted(call)));
             },
           };
         } else {
@@ -89,7 +150,8 @@ export class Routes {
               const cur = this.#method(service, name);
               if (cur.kind !== "serverStream") throw new Error("method kind changed");
               this.#track(call);
-              cur.handler(bytes, call);
+              this.#bytes?.received(bytes.length);
+              cur.handler(bytes, this.#counted(call));
             },
           };
         }

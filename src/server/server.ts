@@ -21,7 +21,8 @@ import {
 import { grpcCodeName, grpcMethodLabels, type ResyncReason } from "../metrics/mod.ts";
 import { T4Node } from "../node/mod.ts";
 import { parseHostPort, type ServerConfig } from "./config.ts";
-import { ServiceContext } from "./context.ts";
+import { ServiceContext, type ServiceObserver } from "./context.ts";
+import type { WatchHubObserver } from "../mvcc/mod.ts";
 import { clusterService, healthService } from "./cluster_service.ts";
 import { authService } from "./auth_service.ts";
 import { GrpcServer, type TlsOptions } from "./grpc.ts";
@@ -254,6 +255,7 @@ export async function startServer(
         metrics.etcdKeys.set(st.keys);
         metrics.leasesActive.set(st.leases);
         metrics.watchActive.set(st.watchers);
+        metrics.watchActivePrefixes.set(ref.node.hub.watchedRanges);
         metrics.etcdWatchers.set(st.watchers);
         metrics.etcdHasLeader.set(st.fenced ? 0 : 1);
       },
@@ -326,6 +328,7 @@ export async function startServer(
   }
   ref.node = node;
   const r = node.recovery;
+  if (r.restoredCheckpoint) metrics.restoreDuration.observe(r.durationMs / 1000);
   logger.info("recovered", {
     revision: r.revision,
     appliedSeq: r.appliedSeq,
@@ -374,13 +377,39 @@ export async function startServer(
     port = await grpc.listen(listen.hostname, listen.port, tls);
     clientUrl = clientUrlOf(config, port, tls !== undefined);
     const alarms = new Alarms();
+    const serviceObserver: ServiceObserver = {
+      write(op, seconds, ok) {
+        if (ok) {
+          metrics.writes.inc({ op });
+          metrics.writeDuration.observe({ op }, seconds);
+        } else metrics.writeErrors.inc({ op });
+      },
+      mvcc(puts, deletes, ranges, txns) {
+        if (puts) metrics.etcdMvccPut.inc(puts);
+        if (deletes) metrics.etcdMvccDelete.inc(deletes);
+        if (ranges) metrics.etcdMvccRange.inc(ranges);
+        if (txns) metrics.etcdMvccTxn.inc(txns);
+      },
+      watchEvents: (n) => metrics.watchEventsSent.inc(n),
+    };
+    const hubObserver: WatchHubObserver = {
+      scanned(seconds, span, records, matched) {
+        metrics.watchScanDuration.observe(seconds);
+        metrics.watchScanRevisionSpan.observe(span);
+        metrics.watchScanEntries.inc({ result: "scanned" }, records);
+        metrics.watchScanEntries.inc({ result: "matched" }, matched);
+      },
+      slowCancel: () => metrics.watchSlowCancels.inc(),
+    };
     const build = (n: T4Node, a: AuthStore) => {
       const ctx = new ServiceContext(n, config, {
         logger,
         clientUrl,
         auth: a,
+        observer: serviceObserver,
         ...(cluster ? { cluster } : {}),
       });
+      n.hub.observer = hubObserver;
       const tables: ServiceTables = {
         "etcdserverpb.KV": kvService(ctx),
         "etcdserverpb.Watch": watchService(ctx),
@@ -396,7 +425,10 @@ export async function startServer(
       };
     };
     const first = build(node, auth);
-    const routes = new Routes(first.tables, first.internal);
+    const routes = new Routes(first.tables, first.internal, {
+      received: (n) => metrics.etcdGrpcReceivedBytes.inc(n),
+      sent: (n) => metrics.etcdGrpcSentBytes.inc(n),
+    });
     routes.register(grpc);
     if (cluster) {
       const c = cluster;

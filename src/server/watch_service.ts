@@ -191,6 +191,7 @@ class WatchStream implements StreamReceiver {
     w.sentSinceTick = true;
     const header = this.#s.header(revision);
     const pbEvents = events.map(eventToPb);
+    this.#s.observer.watchEvents?.(events.length);
     let ok: boolean;
     if (w.fragment) ok = this.#sendFragmented(w.id, header, pbEvents);
     else ok = this.#send(encodeWatchResponse({ header, watchId: w.id, events: pbEvents }));

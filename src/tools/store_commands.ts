@@ -21,6 +21,7 @@ import { dataDirLayout } from "../node/mod.ts";
 import type { ObjectStore } from "../objstore/mod.ts";
 import { envName } from "../server/flags.ts";
 import { configuredStore } from "../server/objects.ts";
+import { progressGate } from "../log.ts";
 
 const STORE_FLAGS = [
   ["s3-bucket", "S3 bucket"],
@@ -125,9 +126,11 @@ function gcCommand(): Command {
     .option("--dry-run", "only report what would go")
     .action(async (o: Record<string, string | undefined>) => {
       await withStore(o, async (store) => {
+        const progress = progressLine("deleting");
         const r = await collectGarbage(store, {
           keep: Number(o.keep),
           dryRun: o.dryRun !== undefined,
+          onProgress: (what, done, total) => progress(done, total, what),
         });
         console.log(
           `${
@@ -208,6 +211,7 @@ function restoreCommand(): Command {
             store,
             engineFile: layout.engineFile,
             checkpointKey: o.checkpoint,
+            onProgress: progressLine("restoring"),
           });
           if (!m) throw new Error(`${store.describe()} holds no checkpoint`);
           console.log(
@@ -222,4 +226,15 @@ function restoreCommand(): Command {
 /** The object-store commands. */
 export function storeCommands(): Command[] {
   return [statusCommand(), gcCommand(), branchCommand(), restoreCommand()];
+}
+
+/** A progress reporter for long commands: a line on stderr every 2 s and at the end. */
+function progressLine(verb: string): (done: number, total: number, what?: string) => void {
+  const gate = progressGate();
+  return (done, total, what) => {
+    if (gate() || done === total) {
+      const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+      console.error(`${verb}${what ? ` ${what}` : ""}: ${done}/${total} (${pct}%)`);
+    }
+  };
 }

@@ -275,7 +275,7 @@ Deno.test("H2GrpcServer survives hostile clients and keeps serving others", asyn
       frames.push(frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL)));
     }
     await c.send(...frames);
-    assertEquals(goawayCode(await c.until((f) => f.type === FrameType.GOAWAY)), 0xb);
+    assertEquals(goawayCode(await c.until((f) => f.type === FrameType.GOAWAY, 30_000)), 0xb);
     await stillServes(srv);
   });
 
