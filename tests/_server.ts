@@ -69,7 +69,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       "debug",
       ...(options.args ?? []),
     ],
-    env: options.env ?? {},
+    // The server stops when our end of its stdin closes: a test process that dies leaves no
+    // server behind.
+    env: { T4_EXIT_ON_STDIN_CLOSE: "1", ...options.env },
+    stdin: "piped",
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -79,8 +82,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     for await (const chunk of child.stderr) log += decoder.decode(chunk, { stream: true });
   })();
   let exited = false;
-  const status = child.status.then((s) => {
+  const status = child.status.then(async (s) => {
     exited = true;
+    await child.stdin.close().catch(() => {});
     return s;
   });
   const deadline = Date.now() + 30_000;

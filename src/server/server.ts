@@ -486,6 +486,26 @@ export async function startServer(
 }
 
 /**
+ * Whether `T4_EXIT_ON_STDIN_CLOSE=1`: a supervisor (or a test) that holds our stdin open wants
+ * us to shut down gracefully when it goes away, even when it died without signalling us.
+ */
+function exitOnStdinClose(): boolean {
+  try {
+    return Deno.env.get("T4_EXIT_ON_STDIN_CLOSE") === "1";
+  } catch {
+    return false;
+  }
+}
+
+async function watchStdin(closed: () => void): Promise<void> {
+  const buf = new Uint8Array(1024);
+  try {
+    while ((await Deno.stdin.read(buf)) !== null) { /* ignore input */ }
+  } catch { /* closed badly: the same */ }
+  closed();
+}
+
+/**
  * `t4 run`: starts the server and serves until SIGTERM or SIGINT (graceful shutdown, exit 0)
  * or until the node fences itself (exit 1). Returns the exit code.
  */
@@ -498,6 +518,7 @@ export async function runServer(config: ServerConfig): Promise<number> {
   const onInt = () => signal("SIGINT");
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onInt);
+  if (exitOnStdinClose()) void watchStdin(() => signal("stdin closed"));
   try {
     const outcome = await Promise.race([
       signaled.then((name) => ({ name })),
