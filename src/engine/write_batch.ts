@@ -56,6 +56,21 @@ export class WriteBatch {
     if (this.#bytes.length > KEEP_MAX_BYTES) this.#resize(INITIAL_BYTES);
   }
 
+  /** Adds every op of `other` after this batch's ops (a copy of its bytes). */
+  append(other: WriteBatch): void {
+    const n = other.#byteLength;
+    if (n === 0) return;
+    const end = this.#byteLength + n;
+    if (end > this.#bytes.length) {
+      let capacity = this.#bytes.length * 2;
+      while (capacity < end) capacity *= 2;
+      this.#resize(capacity);
+    }
+    this.#bytes.set(other.#bytes.subarray(0, n), this.#byteLength);
+    this.#byteLength = end;
+    this.#size += other.#size;
+  }
+
   /** The number of ops. */
   get size(): number {
     return this.#size;

@@ -23,7 +23,11 @@ export interface BackendBatch {
   delete(table: TableId, key: Uint8Array): void;
   deleteRange(table: TableId, start: Uint8Array, end: Uint8Array): void;
   clear(): void;
+  /** Adds every op of `other` (a batch of the same backend) after this batch's ops. */
+  append(other: BackendBatch): void;
   readonly size: number;
+  /** Encoded bytes (an estimate for fakes). */
+  readonly byteLength: number;
 }
 
 /** Options of {@linkcode Backend.scan}. */
@@ -83,20 +87,33 @@ type Op =
 
 class MemoryBatch implements BackendBatch {
   ops: Op[] = [];
+  bytes = 0;
   get size(): number {
     return this.ops.length;
   }
+  get byteLength(): number {
+    return this.bytes;
+  }
+  append(other: BackendBatch): void {
+    const o = other as MemoryBatch;
+    for (const op of o.ops) this.ops.push(op);
+    this.bytes += o.bytes;
+  }
   put(table: TableId, key: Uint8Array, value: Uint8Array): void {
     this.ops.push({ kind: "put", table, key: bytesToKey(key), value: value.slice() });
+    this.bytes += 10 + key.length + value.length;
   }
   delete(table: TableId, key: Uint8Array): void {
     this.ops.push({ kind: "delete", table, key: bytesToKey(key) });
+    this.bytes += 10 + key.length;
   }
   deleteRange(table: TableId, start: Uint8Array, end: Uint8Array): void {
     this.ops.push({ kind: "deleteRange", table, start: bytesToKey(start), end: bytesToKey(end) });
+    this.bytes += 10 + start.length + end.length;
   }
   clear(): void {
     this.ops = [];
+    this.bytes = 0;
   }
 }
 

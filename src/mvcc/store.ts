@@ -85,6 +85,15 @@ export interface MvccOptions {
   maxTxnOps?: number;
   /** Milliseconds clock for lease deadlines (default `performance.now`). */
   now?: () => number;
+  /**
+   * Lazy engine writes: a committed batch stays in memory (readable, visible) and goes to the
+   * engine with later ones in one engine transaction at {@linkcode MvccStore.flush}, which the
+   * owner calls soon (the WAL already holds every committed record, so a crash loses nothing:
+   * replay starts at the engine's sequence, {@linkcode MvccStore.flushedSeq}). The store
+   * flushes by itself past `maxRecords` or `maxBytes` and calls `pending` after each commit
+   * that left work unflushed. Absent: every commit writes the engine at once.
+   */
+  lazyFlush?: { maxRecords: number; maxBytes: number; pending(): void };
 }
 
 /** Called after a batch becomes visible with its records in revision order. */
@@ -162,12 +171,20 @@ export class MvccStore {
   #term = 0;
   #batch: Batch | undefined;
   #replayBatch = 0;
+  readonly #lazy: MvccOptions["lazyFlush"];
+  /** Committed engine ops not yet written (lazy flush). */
+  #unflushedOps: BackendBatch | undefined;
+  /** Committed records not yet in the engine, by main revision. */
+  readonly #unflushed = new Map<number, LogRecord[]>();
+  #unflushedRecords = 0;
+  #flushedSeq = 0;
 
   private constructor(backend: Backend, options: MvccOptions) {
     this.#backend = backend;
     this.#cache = new ValueCache(options.cacheBytes ?? 64 * 1024 * 1024);
     this.#maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.lessor = new Lessor(options.now ?? (() => performance.now()));
+    this.#lazy = options.lazyFlush;
   }
 
   /**
@@ -205,6 +222,31 @@ export class MvccStore {
     return this.#seq;
   }
 
+  /** The sequence the engine holds (below {@linkcode appliedSeq} while a lazy flush waits). */
+  get flushedSeq(): number {
+    return this.#flushedSeq;
+  }
+
+  /** Committed records waiting for {@linkcode flush}. */
+  get unflushedRecords(): number {
+    return this.#unflushedRecords;
+  }
+
+  /**
+   * Writes every committed batch not yet in the engine, in one engine transaction (a batch
+   * still open is not part of it). On failure nothing is written and the records stay in
+   * memory; the caller should stop taking writes (the engine is failing).
+   */
+  flush(): void {
+    const ops = this.#unflushedOps;
+    if (!ops || ops.size === 0) return;
+    this.#backend.write(ops);
+    ops.clear();
+    this.#unflushed.clear();
+    this.#unflushedRecords = 0;
+    this.#flushedSeq = this.#seq;
+  }
+
   /** The term written into new records. */
   get term(): number {
     return this.#term;
@@ -234,7 +276,7 @@ export class MvccStore {
   #load(): void {
     const b = this.#backend;
     const meta = (k: string) => b.get(META, keyToBytes(k));
-    this.#seq = this.#headSeq = readU64(meta(SYS_SEQ));
+    this.#seq = this.#headSeq = this.#flushedSeq = readU64(meta(SYS_SEQ));
     this.#rev = this.#headRev = Math.max(1, readU64(meta(SYS_REV)));
     this.#compactRev = this.#headCompactRev = readU64(meta(SYS_COMPACT));
     this.#compactDone = readU64(meta(SYS_COMPACT_DONE));
@@ -319,7 +361,7 @@ export class MvccStore {
 
   /** Reads the record at `main/sub` from the open batch or the engine. */
   readRecord(main: number, sub: number): LogRecord | undefined {
-    const pending = this.#batch?.pending.get(main)?.[sub];
+    const pending = this.#batch?.pending.get(main)?.[sub] ?? this.#unflushed.get(main)?.[sub];
     if (pending) return pending;
     writeRevision(this.#revKey, 0, main, sub);
     const bytes = this.#backend.get(LOG, this.#revKey);
@@ -473,6 +515,7 @@ export class MvccStore {
    * `limit` of them; returns how many it visited. Records are decoded with owned values.
    */
   scanLog(fromRev: number, toRev: number, limit: number, visit: (rec: LogRecord) => void): number {
+    this.flush();
     return this.#backend.scan(
       LOG,
       encodeRevision(fromRev, 0),
@@ -523,14 +566,33 @@ export class MvccStore {
    */
   commitBatch(): void {
     const batch = this.#requireBatch();
+    const lazy = this.#lazy;
     if (batch.records.length > 0) {
       this.#writeMeta(batch.engine);
-      this.#backend.write(batch.engine);
+      if (lazy) {
+        (this.#unflushedOps ??= this.#backend.createBatch()).append(batch.engine);
+        for (const [main, subs] of batch.pending) this.#unflushed.set(main, subs);
+        this.#unflushedRecords += batch.records.length;
+      } else this.#backend.write(batch.engine);
     }
     this.#batch = undefined;
     this.#seq = this.#headSeq;
     this.#rev = this.#headRev;
     this.#compactRev = this.#headCompactRev;
+    if (!lazy) this.#flushedSeq = this.#seq;
+    else if (batch.records.length > 0) {
+      let flushed = false;
+      if (
+        this.#unflushedRecords >= lazy.maxRecords ||
+        this.#unflushedOps!.byteLength >= lazy.maxBytes
+      ) {
+        try {
+          this.flush();
+          flushed = true;
+        } catch { /* the batch is committed (the WAL has it); the owner's flush reports it */ }
+      }
+      if (!flushed) lazy.pending();
+    }
     if (batch.meta.length > 0) {
       for (const l of this.#metaListeners) l(batch.meta);
     }
@@ -971,6 +1033,7 @@ export class MvccStore {
 
   /** Reads a row of the meta keyspace (committed state). */
   getMeta(key: string): Uint8Array | undefined {
+    this.flush();
     return this.#backend.get(META, keyToBytes(key));
   }
 
@@ -979,6 +1042,7 @@ export class MvccStore {
     if (prefix.startsWith("sys/") || prefix.startsWith(LEASE_PREFIX)) {
       throw new Error(`MvccStore.scanMeta(): prefix ${JSON.stringify(prefix)} is reserved`);
     }
+    this.flush();
     const end = prefixEnd(prefix);
     this.#backend.scan(
       META,
@@ -1110,6 +1174,7 @@ export class MvccStore {
   compactStep(maxRecords = 10_000): boolean {
     const target = this.#compactRev;
     if (this.#compactDone >= target) return true;
+    this.flush();
     const engine = this.#backend.createBatch();
     let lastMain = this.#compactDone;
     let rows = 0;

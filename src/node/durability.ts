@@ -170,6 +170,7 @@ export class ObjectStoreDurability {
       const engine = this.#engine;
       engine.setAutoCheckpoint(0);
       try {
+        store.flush();
         engine.checkpoint(true);
         const position = {
           seq: store.appliedSeq,

@@ -120,6 +120,7 @@ export class T4Node implements AsyncDisposable {
   readonly #engine: Engine;
   #wal: WalWriter;
   readonly #pipeline: CommitPipeline;
+  readonly #flusher: EngineFlusher;
   readonly #observer: NodeObserver;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   readonly #revoking = new Set<bigint>();
@@ -143,6 +144,7 @@ export class T4Node implements AsyncDisposable {
       wal: WalWriter;
       recovery: RecoveryReport;
       observer: NodeObserver;
+      flusher: EngineFlusher;
     },
   ) {
     this.config = config;
@@ -163,6 +165,10 @@ export class T4Node implements AsyncDisposable {
     this.#pipeline = new CommitPipeline(this.store, this.#wal, {
       idleWork: () => !this.store.compactStep(2000),
       observer: parts.observer,
+    });
+    this.#flusher = parts.flusher;
+    this.#flusher.start(this.store, (err) => {
+      this.fence(`Cannot write the engine: ${err instanceof Error ? err.message : err}`, err);
     });
     this.walTail = {
       seq: Math.max(this.#wal.nextSeq - 1, this.store.appliedSeq),
@@ -191,6 +197,7 @@ export class T4Node implements AsyncDisposable {
     const resolved = resolveNodeConfig(config);
     const layout = dataDirLayout(resolved.dataDir);
     const lock = await DataDirLock.acquire(layout);
+    const flusher = new EngineFlusher();
     let engine: Engine | undefined;
     try {
       const objects = resolved.objectStore;
@@ -210,6 +217,11 @@ export class T4Node implements AsyncDisposable {
           cacheBytes: resolved.valueCacheBytes,
           maxTxnOps: resolved.maxTxnOps,
           now: resolved.now,
+          lazyFlush: {
+            maxRecords: LAZY_FLUSH_RECORDS,
+            maxBytes: LAZY_FLUSH_BYTES,
+            pending: () => flusher.schedule(),
+          },
         });
         const afterSeq = store.appliedSeq;
         const gate = progressGate();
@@ -249,6 +261,8 @@ export class T4Node implements AsyncDisposable {
             continue;
           }
         }
+        // Recovery ends with the engine holding everything replayed.
+        store.flush();
         const stale = replay.lastSeq < store.appliedSeq
           ? await listSegmentFiles(layout.walDir)
           : [];
@@ -282,7 +296,16 @@ export class T4Node implements AsyncDisposable {
           const t = replay.truncated;
           recovery.truncated = { segment: t.segment, offset: t.offset, reason: t.reason };
         }
-        const node = new T4Node(resolved, { layout, lock, engine, store, wal, recovery, observer });
+        const node = new T4Node(resolved, {
+          layout,
+          lock,
+          engine,
+          store,
+          wal,
+          recovery,
+          observer,
+          flusher,
+        });
         await node.#startDurability();
         return node;
       }
@@ -502,6 +525,7 @@ export class T4Node implements AsyncDisposable {
     await replayWal(this.layout.walDir, { afterSeq: applied }, (r) => {
       if (r.seq <= seq) keep.push({ seq: r.seq, term: r.term, rev: r.rev, data: r.data.slice() });
     });
+    this.store.flush();
     this.#engine.checkpoint(true);
     const term = this.#wal.term;
     const onSealed = this.#wal.onSealed;
@@ -594,7 +618,10 @@ export class T4Node implements AsyncDisposable {
     if (sealed.length === 0) return;
     try {
       const applied = this.store.appliedSeq;
-      const flush = () => this.#engine.checkpoint(true);
+      const flush = () => {
+        this.store.flush();
+        this.#engine.checkpoint(true);
+      };
       if (this.durability) await this.durability.exclusive(flush);
       else flush();
       const safe = this.durability && !this.config.walSyncUpload
@@ -662,6 +689,12 @@ export class T4Node implements AsyncDisposable {
         errors.push(err);
       }
     }
+    this.#flusher.stop();
+    try {
+      this.store.flush();
+    } catch (err: unknown) {
+      errors.push(err);
+    }
     try {
       this.#engine.close();
     } catch (err: unknown) {
@@ -692,4 +725,51 @@ export class T4Node implements AsyncDisposable {
 
 function text(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Records committed past which the store writes the engine at once. */
+const LAZY_FLUSH_RECORDS = 4096;
+/** Engine bytes committed past which the store writes the engine at once. */
+const LAZY_FLUSH_BYTES = 8 * 1024 * 1024;
+/** How long committed records may wait in memory for the engine, at most. */
+const LAZY_FLUSH_DELAY_MS = 10;
+
+/**
+ * Writes the store's committed batches to the engine a few milliseconds after a commit, so that
+ * one engine transaction carries many group commits (the WAL already made them durable). A
+ * failing engine write fences the node.
+ */
+class EngineFlusher {
+  #store: MvccStore | undefined;
+  #failed: ((err: unknown) => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  /** Starts flushing `store` (until then, recovery flushes by itself). */
+  start(store: MvccStore, failed: (err: unknown) => void): void {
+    this.#store = store;
+    this.#failed = failed;
+    if (store.unflushedRecords > 0) this.schedule();
+  }
+
+  /** Called by the store after a commit that left records unflushed. */
+  schedule(): void {
+    if (!this.#store || this.#stopped || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        this.#store!.flush();
+      } catch (err: unknown) {
+        this.#stopped = true;
+        this.#failed!(err);
+      }
+    }, LAZY_FLUSH_DELAY_MS);
+  }
+
+  /** Stops the timer (the owner flushes one last time). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
