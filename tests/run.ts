@@ -74,7 +74,7 @@ async function filesWithExamples(): Promise<string[]> {
     }
   };
   await walk("src");
-  out.push("mod.ts");
+  out.push("mod.ts", "docs/library.md");
   return out.sort();
 }
 
