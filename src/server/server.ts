@@ -433,6 +433,7 @@ export async function startServer(
     if (cluster) {
       const c = cluster;
       c.setLocalCall((method, request, metadata) => routes.call(method, request, metadata));
+      c.onNodeClosing(() => routes.endStreams());
       c.onNodeChange((fresh) => {
         ref.node = fresh;
         node = fresh;
@@ -518,7 +519,8 @@ export async function runServer(config: ServerConfig): Promise<number> {
   const onInt = () => signal("SIGINT");
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onInt);
-  if (exitOnStdinClose()) void watchStdin(() => signal("stdin closed"));
+  const lifeline = exitOnStdinClose();
+  if (lifeline) void watchStdin(() => signal("stdin closed"));
   try {
     const outcome = await Promise.race([
       signaled.then((name) => ({ name })),
@@ -535,5 +537,10 @@ export async function runServer(config: ServerConfig): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onInt);
+    if (lifeline) {
+      try {
+        Deno.stdin.close(); // ends the pending read, which would keep the process alive
+      } catch { /* already closed */ }
+    }
   }
 }
