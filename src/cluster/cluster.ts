@@ -97,12 +97,15 @@ export class ClusterNode {
   #lockSeenAt = 0;
   /** Monotonic time the leader's last successful renewal started. */
   #renewedAt = 0;
+  /** Set when the leader must step down at its next renewal (a failed batch). */
+  #mustStepDown: string | undefined;
   #clients = new Map<string, GrpcClient>();
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #closing = false;
   #localCall: LocalCall | undefined;
   #nodeListeners: ((node: T4Node) => void)[] = [];
+  #closingListeners: ((node: T4Node) => void)[] = [];
   #commitWaiters: { seq: number; resolve: () => void }[] = [];
   /** The leader named this node its successor on a graceful hand-over. */
   #successor = false;
@@ -164,6 +167,14 @@ export class ClusterNode {
   }
 
   /** Called with the new node whenever it is replaced. */
+  /**
+   * Registers a listener called just before the node is closed to be replaced: streams served
+   * from it (watches, keepalives) must end now, or they would go quiet on a closed node.
+   */
+  onNodeClosing(listener: (node: T4Node) => void): void {
+    this.#closingListeners.push(listener);
+  }
+
   onNodeChange(listener: (node: T4Node) => void): void {
     this.#nodeListeners.push(listener);
   }
@@ -365,6 +376,7 @@ export class ClusterNode {
 
   async #becomeLeader(lock: LockState, started: number): Promise<void> {
     this.#renewedAt = started;
+    this.#mustStepDown = undefined;
     this.#lockState = lock;
     this.#abort.abort();
     this.#abort = new AbortController();
@@ -381,6 +393,23 @@ export class ClusterNode {
         );
       }
     });
+    // Last: a batch is acknowledged only if the lease still held when it became durable, so
+    // no other node can have taken over (and replayed the object store without it) meanwhile.
+    node.pipeline.hooks.push(() => {
+      if (this.#role === "leader" && this.#leaseValid()) return Promise.resolve();
+      return Promise.reject(
+        new KvError(
+          "unavailable",
+          "etcdserver: request timed out, possibly due to previous leader failure",
+        ),
+      );
+    });
+    // A rolled-back batch may still land in the object store later under this term: reusing
+    // its sequence numbers in this term is unsafe, so leave the term behind.
+    node.pipeline.onRolledBack = (err) => {
+      node.refuseWrites(new KvError("unavailable", "etcdserver: no leader"));
+      this.#mustStepDown ??= `a write batch failed: ${err.message}`; // the renew loop acts
+    };
     this.#role = "leader";
     this.#leaderInfo = {
       nodeId: this.#c.nodeId,
@@ -410,6 +439,7 @@ export class ClusterNode {
     while (this.#role === "leader" && !this.#closing) {
       await sleep(this.#c.renewMs);
       if (this.#role !== "leader" || this.#closing) return;
+      if (this.#mustStepDown) return this.#stepDown(this.#mustStepDown);
       const state = this.#lockState!;
       const started = performance.now();
       try {
@@ -420,7 +450,14 @@ export class ClusterNode {
           committedSeq: this.#node.store.appliedSeq,
           nominations: [],
         };
-        const done = await this.#lock.write(rec, state.etag);
+        // The lease runs out on time even when the object store hangs: a renewal that has not
+        // answered by then no longer counts (if it lands later, its etag check still fences it
+        // off from a successor's lock).
+        const left = this.#renewedAt + this.#c.renewMs * 2 - performance.now();
+        const done = await withDeadline(this.#lock.write(rec, state.etag), Math.max(0, left));
+        if (done === TIMED_OUT) {
+          return this.#stepDown("lease expired (the object store did not answer in time)");
+        }
         if (!done) {
           this.#c.logger.warn("lost the leader lock to another node");
           return this.#stepDown("lost the lock");
@@ -437,6 +474,7 @@ export class ClusterNode {
   }
 
   async #stepDown(reason: string): Promise<void> {
+    this.#mustStepDown = undefined;
     this.#c.logger.warn("stepping down", { reason });
     const old = this.#node;
     old.refuseWrites(new KvError("unavailable", "etcdserver: no leader"));
@@ -450,6 +488,7 @@ export class ClusterNode {
   /** Closes the node and opens it again (optionally from the object store alone). */
   async #replaceNode(wipe: boolean): Promise<void> {
     const old = this.#node;
+    for (const l of this.#closingListeners) l(old);
     await old.close().catch((err: unknown) =>
       this.#c.logger.warn("close failed", { error: errorText(err) })
     );
@@ -694,4 +733,16 @@ function splitHostPort(addr: string): [string, number] {
   const i = addr.lastIndexOf(":");
   const host = addr.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0";
   return [host, Number(addr.slice(i + 1))];
+}
+
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** `promise`, or {@linkcode TIMED_OUT} after `ms` (the promise goes on; its outcome is dropped). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  promise.catch(() => {}); // a late failure is not an unhandled rejection
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -16,6 +16,7 @@
 
 import type { Logger } from "../log.ts";
 import type { StoreRecord } from "../mvcc/mod.ts";
+import { replayRemoteWal } from "../checkpoint/mod.ts";
 import type { T4Node } from "../node/mod.ts";
 import type { StreamCall, StreamReceiver } from "../server/grpc.ts";
 import {
@@ -54,6 +55,8 @@ interface Waiter {
 }
 
 const RING_RECORDS = 10_000;
+/** A follower further behind than this resyncs from a checkpoint instead of the remote WAL. */
+const MAX_REMOTE_CATCH_UP = 200_000;
 const MAX_BACKLOG = 512;
 
 /** The leader's replication state; see the module doc. */
@@ -205,20 +208,46 @@ export class LeaderReplication {
     const inRing = this.#ring.find((r) => r.seq === seq);
     if (inRing) return inRing.term;
     if (seq <= this.#node.store.appliedSeq && seq < (this.#ring[0]?.seq ?? Infinity)) {
-      const local = await this.#node.readLocalWal(seq - 1, 1);
+      const local = await this.#node.readLocalWal(seq - 1, 1).catch(() => []);
       if (local[0]?.seq === seq) return local[0].term;
+      const remote = await this.#remoteEntries(seq - 1, seq + 1);
+      if (remote?.[0]?.seq === seq) return remote[0].term;
     }
     return undefined;
   }
 
-  /** Records after `seq` up to the WAL's end, from the ring or the local WAL files. */
+  /**
+   * Records after `seq` up to the WAL's end: from the ring, else the local WAL files, else the
+   * object store's WAL (every acknowledged batch is there; a new leader's local WAL starts at
+   * its term, so followers of the previous leader catch up from it instead of resyncing).
+   */
   async #entriesAfter(seq: number): Promise<StoreRecord[] | undefined> {
     const first = this.#ring[0];
     if (first && first.seq <= seq + 1) return this.#ring.filter((r) => r.seq > seq);
-    const local = await this.#node.readLocalWal(seq, Number.MAX_SAFE_INTEGER);
-    if (local[0]?.seq !== seq + 1) return undefined;
-    const last = local.at(-1)!.seq;
-    return [...local, ...this.#ring.filter((r) => r.seq > last)];
+    let older = await this.#node.readLocalWal(seq, Number.MAX_SAFE_INTEGER).catch(() => []);
+    if (older[0]?.seq !== seq + 1) {
+      older = await this.#remoteEntries(seq, first?.seq ?? Infinity) ?? [];
+      if (older[0]?.seq !== seq + 1) return undefined;
+    }
+    const last = older.at(-1)!.seq;
+    if (first && first.seq > last + 1) return undefined;
+    return [...older, ...this.#ring.filter((r) => r.seq > last)];
+  }
+
+  /** Records with `afterSeq < seq < beforeSeq` from the object store's WAL, if it has them. */
+  async #remoteEntries(afterSeq: number, beforeSeq: number): Promise<StoreRecord[] | undefined> {
+    const objects = this.#node.config.objectStore;
+    if (!objects) return undefined;
+    const out: StoreRecord[] = [];
+    try {
+      await replayRemoteWal(objects, { afterSeq, beforeSeq }, (r) => {
+        if (out.length >= MAX_REMOTE_CATCH_UP) throw new RangeError("too far behind");
+        out.push({ seq: r.seq, term: r.term, rev: r.rev, data: r.data.slice() });
+      });
+    } catch {
+      return undefined; // collected (a checkpoint covers it) or too far behind: resync
+    }
+    return out;
   }
 
   #send(s: Session, msg: FollowResponse, direct = false): void {

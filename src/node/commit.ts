@@ -66,10 +66,19 @@ export class CommitPipeline {
    * fsync (a leader streams them to followers so their fsyncs overlap its own).
    */
   readonly appendListeners: ((records: readonly StoreRecord[]) => void)[] = [];
+  /** Called after a batch appended to the WAL was rolled back out of it (the undo of the above). */
+  readonly rollbackListeners: ((records: readonly StoreRecord[]) => void)[] = [];
   /** Called after a batch became visible, with the newest applied sequence. */
   readonly commitListeners: ((appliedSeq: number) => void)[] = [];
   /** When set, new requests are refused with this error (a follower does not write). */
   refuse: KvError | undefined;
+  /**
+   * Called after a batch whose durability hooks failed with an unavailable error was rolled
+   * back from the WAL (nothing of it acknowledged). Its upload may still land in the object
+   * store later, so its sequence numbers must not be reused in the same term: a single node
+   * moves to a new term, a cluster leader steps down.
+   */
+  onRolledBack: ((err: KvError) => void) | undefined;
   readonly #store: MvccStore;
   #wal: WalWriter;
   readonly #maxBatchJobs: number;
@@ -211,9 +220,14 @@ export class CommitPipeline {
         store.abortBatch();
         let rolledBack = true;
         await this.#wal.rollback(mark).catch(() => (rolledBack = false));
-        if (rolledBack && err instanceof KvError && err.code === "object-store-unavailable") {
+        if (rolledBack) { for (const l of this.rollbackListeners) l(records); }
+        if (
+          rolledBack && err instanceof KvError &&
+          (err.code === "object-store-unavailable" || err.code === "unavailable")
+        ) {
           // Nothing of the batch is acknowledged or visible and the WAL no longer holds it:
           // the callers learn the store is unavailable and the node goes on.
+          this.onRolledBack?.(err);
           this.#failAll(jobs, err);
           return;
         }

@@ -166,6 +166,9 @@ export class T4Node implements AsyncDisposable {
       idleWork: () => !this.store.compactStep(2000),
       observer: parts.observer,
     });
+    // A rolled-back upload may still land late under its key (term, first seq): write the
+    // next batch in a new term, whose objects cut the old term off at that seq.
+    this.#pipeline.onRolledBack = () => void (this.store.term += 1);
     this.#flusher = parts.flusher;
     this.#flusher.start(this.store, (err) => {
       this.fence(`Cannot write the engine: ${err instanceof Error ? err.message : err}`, err);
@@ -174,10 +177,13 @@ export class T4Node implements AsyncDisposable {
       seq: Math.max(this.#wal.nextSeq - 1, this.store.appliedSeq),
       term: parts.recovery.lastTerm ?? this.store.term,
     };
+    let beforeAppend = this.walTail;
     this.#pipeline.appendListeners.push((records) => {
       const last = records.at(-1)!;
+      beforeAppend = this.walTail;
       this.walTail = { seq: last.seq, term: last.term };
     });
+    this.#pipeline.rollbackListeners.push(() => void (this.walTail = beforeAppend));
     this.store.lessor.refreshAll();
     this.#timers.push(
       setInterval(() => this.#expireLeases(), config.leaseCheckIntervalMs),
@@ -673,8 +679,9 @@ export class T4Node implements AsyncDisposable {
 
   async #close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
-    this.hub.close();
+    // Batches still queued commit first, and their watchers hear of them.
     await this.#pipeline.close();
+    this.hub.close();
     const errors: unknown[] = [];
     try {
       await this.#wal.close();

@@ -15,6 +15,7 @@
  */
 
 import type { ClusterNode } from "../cluster/mod.ts";
+import { KvError } from "../errors.ts";
 import type { CallContext, Method } from "./grpc.ts";
 import { decodeRangeRequest } from "./pb/mod.ts";
 import type { ServiceTables } from "./routes.ts";
@@ -53,10 +54,12 @@ export function clusterTables(
       const path = `/${service}/${name}`;
       wrapped[name] = {
         kind: "unary",
-        handler: (bytes, ctx) =>
-          cluster.role === "leader"
-            ? m.handler(bytes, ctx)
-            : cluster.forward(path, bytes, metadataOf(ctx)),
+        handler: (bytes, ctx) => {
+          if (cluster.role !== "leader") return cluster.forward(path, bytes, metadataOf(ctx));
+          // A leader whose lease is doubtful may already have a successor.
+          if (!cluster.isLeader) throw new KvError("unavailable", "etcdserver: no leader");
+          return m.handler(bytes, ctx);
+        },
       };
     }
     if (service === "etcdserverpb.KV" && methods.Range?.kind === "unary") {

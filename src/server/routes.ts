@@ -89,6 +89,11 @@ export class Routes {
   set(tables: ServiceTables, internal: Record<string, UnaryHandler> = this.#internal): void {
     this.#tables = tables;
     this.#internal = internal;
+    this.endStreams();
+  }
+
+  /** Ends every open stream with Unavailable "leader changed" (clients reconnect). */
+  endStreams(): void {
     for (const call of [...this.#streams]) {
       call.finish(new GrpcError(GrpcCode.UNAVAILABLE, "etcdserver: leader changed"));
     }

@@ -19,7 +19,7 @@ import type { Kv } from "../mvcc/mod.ts";
 import type { ServiceContext } from "./context.ts";
 import type { Method, StreamCall, StreamReceiver } from "./grpc.ts";
 import { decode } from "./decode.ts";
-import { statusString, toStatus } from "./status.ts";
+import { GrpcCode, GrpcError, statusString, toStatus } from "./status.ts";
 import {
   decodeWatchRequest,
   encodeWatchResponse,
@@ -76,7 +76,19 @@ class WatchStream implements StreamReceiver {
     s.checkLeader(call.ctx);
   }
 
+  /**
+   * Whether the node this stream reads was closed (cluster mode replaced it): the stream ends
+   * with Unavailable, as etcd ends watches on a leader change, and the client watches again on
+   * the new node. Nothing more, progress included, may be said from the old node's state.
+   */
+  #nodeGone(): boolean {
+    if (!this.#s.node.closed) return false;
+    this.#call.finish(new GrpcError(GrpcCode.UNAVAILABLE, "etcdserver: leader changed"));
+    return true;
+  }
+
   message(bytes: Uint8Array): void {
+    if (this.#nodeGone()) return;
     const req = decode(bytes, decodeWatchRequest).requestUnion;
     if (!req) return;
     switch (req.case) {
@@ -259,7 +271,7 @@ class WatchStream implements StreamReceiver {
   }
 
   #answerProgress(): void {
-    if (!this.#progressPending || this.#call.ended) return;
+    if (!this.#progressPending || this.#call.ended || this.#nodeGone()) return;
     if (!this.#allSynced()) {
       this.#scheduleProgress();
       return;
@@ -279,6 +291,7 @@ class WatchStream implements StreamReceiver {
   #startTicking(): void {
     if (this.#tick !== undefined) return;
     this.#tick = setInterval(() => {
+      if (this.#call.ended || this.#nodeGone()) return;
       for (const w of this.#watchers.values()) {
         if (!w.progressNotify) continue;
         if (!w.sentSinceTick && this.#s.node.hub.isSynced(w.watcher)) {
