@@ -127,7 +127,10 @@ function decodeUser(key: string, value: Uint8Array): UserRecord {
 function decodeRole(key: string, value: Uint8Array): RoleRecord {
   const o = parse(key, value);
   if (typeof o.name !== "string" || !Array.isArray(o.perms)) throw bad(key);
-  const perms = o.perms.map((p: Record<string, unknown>) => {
+  const perms = o.perms.map((item: unknown) => {
+    // A null or non-object entry would otherwise fail with a bare TypeError.
+    if (typeof item !== "object" || item === null) throw bad(key);
+    const p = item as Record<string, unknown>;
     const type = PERMISSION_TYPES.find((t) => t === p.type);
     if (!type || typeof p.key !== "string" || typeof p.rangeEnd !== "string") throw bad(key);
     return { type, key: p.key, rangeEnd: p.rangeEnd };
@@ -137,8 +140,9 @@ function decodeRole(key: string, value: Uint8Array): RoleRecord {
 
 function decodeToken(key: string, value: Uint8Array): TokenRecord {
   const o = parse(key, value);
-  if (typeof o.user !== "string" || typeof o.issuedAt !== "number") throw bad(key);
-  return { user: o.user, issuedAt: o.issuedAt };
+  // JSON reads a number too long for a double as Infinity, which would never expire.
+  if (typeof o.user !== "string" || !Number.isFinite(o.issuedAt)) throw bad(key);
+  return { user: o.user, issuedAt: o.issuedAt as number };
 }
 
 /**

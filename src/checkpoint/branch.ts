@@ -22,6 +22,7 @@ import {
   DocumentFields,
   encodeDocument,
   parseCheckpointKey,
+  show,
 } from "./layout.ts";
 import { type CheckpointManifest, readCheckpointManifest, readLatestManifest } from "./manifest.ts";
 import { DEFAULT_CONCURRENCY, mapLimit } from "./_pool.ts";
@@ -58,7 +59,7 @@ function decodeBranch(key: string, bytes: Uint8Array): BranchEntry {
     createdAt: f.text("created_at"),
   };
   if (!parseCheckpointKey(entry.ancestorCheckpointKey)) {
-    throw f.fail(`"${entry.ancestorCheckpointKey}" is not a checkpoint manifest key`);
+    throw f.fail(`${show(entry.ancestorCheckpointKey)} is not a checkpoint manifest key`);
   }
   return entry;
 }

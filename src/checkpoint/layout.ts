@@ -125,7 +125,7 @@ export function decodeDocument(
   if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
     throw new CheckpointCorruptError(
       key,
-      `Cannot read ${what} "${key}": bad format_version ${JSON.stringify(version)}`,
+      `Cannot read ${what} "${key}": bad format_version ${show(version)}`,
     );
   }
   if (version > DOCUMENT_FORMAT_VERSION) {
@@ -193,6 +193,14 @@ export class DocumentFields {
   }
 }
 
-function show(value: unknown): string {
-  return value === undefined ? "nothing" : JSON.stringify(value);
+/**
+ * A value as JSON for a message, cut to a few dozen characters: a damaged document can hold a
+ * value of megabytes, and a message quoting it whole is no clearer.
+ */
+export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > SHOW_CHARS ? `${text.slice(0, SHOW_CHARS)}… (${text.length} chars)` : text;
 }
+
+const SHOW_CHARS = 100;

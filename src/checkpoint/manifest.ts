@@ -16,6 +16,7 @@ import {
   encodeDocument,
   LATEST_KEY,
   parseCheckpointKey,
+  show,
 } from "./layout.ts";
 import { DEFAULT_CONCURRENCY, mapLimit } from "./_pool.ts";
 
@@ -172,7 +173,9 @@ export function decodeLatest(bytes: Uint8Array): LatestPointer {
   };
   const where = parseCheckpointKey(p.checkpointKey);
   if (!where || where.term !== p.term || where.seq !== p.seq) {
-    throw f.fail(`checkpoint_key "${p.checkpointKey}" does not match term ${p.term}, seq ${p.seq}`);
+    throw f.fail(
+      `checkpoint_key ${show(p.checkpointKey)} does not match term ${p.term}, seq ${p.seq}`,
+    );
   }
   return p;
 }

@@ -57,7 +57,8 @@ export interface LockState {
   etag: string;
 }
 
-function encode(r: LockRecord): Uint8Array {
+/** The JSON of a lock record (snake_case, as stored). */
+export function encodeLockRecord(r: LockRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({
     format_version: FORMAT_VERSION,
     node_id: r.nodeId,
@@ -78,13 +79,25 @@ function encode(r: LockRecord): Uint8Array {
   }));
 }
 
-function decode(data: Uint8Array): LockRecord {
-  let doc: Record<string, unknown>;
+/**
+ * Decodes a lock record; missing optional fields read as empty.
+ *
+ * @throws {KvError} `checkpoint-corrupt` for bytes that are not a JSON object of the lock's
+ *   shape, `format-unsupported` for a newer format.
+ */
+export function decodeLockRecord(data: Uint8Array): LockRecord {
+  let parsed: unknown;
   try {
-    doc = JSON.parse(new TextDecoder().decode(data));
+    parsed = JSON.parse(new TextDecoder().decode(data));
   } catch (err: unknown) {
     throw new KvError("checkpoint-corrupt", `Cannot read "${LOCK_KEY}": not JSON`, { cause: err });
   }
+  // JSON.parse also returns null, arrays and plain values; reading fields of null would throw a
+  // TypeError that says nothing about the lock.
+  if (!isObject(parsed)) {
+    throw new KvError("checkpoint-corrupt", `Cannot read "${LOCK_KEY}": not a JSON object`);
+  }
+  const doc = parsed;
   const version = typeof doc.format_version === "number" ? doc.format_version : 1;
   if (version > FORMAT_VERSION) {
     throw new KvError(
@@ -97,7 +110,13 @@ function decode(data: Uint8Array): LockRecord {
   if (typeof doc.node_id !== "string" || typeof doc.term !== "number") {
     throw new KvError("checkpoint-corrupt", `Cannot read "${LOCK_KEY}": node_id or term missing`);
   }
-  const noms = Array.isArray(doc.nominations) ? doc.nominations as Record<string, unknown>[] : [];
+  const noms = Array.isArray(doc.nominations) ? doc.nominations as unknown[] : [];
+  if (!noms.every(isObject)) {
+    throw new KvError(
+      "checkpoint-corrupt",
+      `Cannot read "${LOCK_KEY}": a nomination is not an object`,
+    );
+  }
   return {
     nodeId: doc.node_id,
     memberId: str(doc.member_id),
@@ -115,6 +134,10 @@ function decode(data: Uint8Array): LockRecord {
       lastSeq: num(n.last_seq),
     })),
   };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Whether nomination `a` ranks before `b`. */
@@ -144,7 +167,7 @@ export class LeaderLock {
   async read(): Promise<LockState | undefined> {
     try {
       const { data, etag } = await this.#store.get(LOCK_KEY);
-      return { record: decode(data), etag };
+      return { record: decodeLockRecord(data), etag };
     } catch (err: unknown) {
       if (err instanceof ObjectNotFoundError) return undefined;
       throw err;
@@ -156,7 +179,7 @@ export class LeaderLock {
    * state, or undefined when someone else wrote first.
    */
   async write(record: LockRecord, etag: string | undefined): Promise<LockState | undefined> {
-    const data = encode(record);
+    const data = encodeLockRecord(record);
     try {
       const r = etag === undefined
         ? await this.#store.putIfAbsent(LOCK_KEY, data)

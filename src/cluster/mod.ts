@@ -23,6 +23,8 @@ export { type FollowEnd, PEER_VERSION } from "./follower.ts";
 export { type ReplicationObserver, type WaitMode } from "./leader.ts";
 export {
   best,
+  decodeLockRecord,
+  encodeLockRecord,
   LeaderLock,
   LOCK_KEY,
   type LockRecord,

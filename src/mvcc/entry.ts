@@ -29,6 +29,8 @@
 
 const FORMAT = 1;
 const TWO_32 = 0x1_0000_0000;
+/** The high 32 bits of 2^53 - 1. */
+const MAX_SAFE_HI = 0x1fffff;
 
 /** One state change. Keys are binary strings. */
 export type EntryOp =
@@ -173,7 +175,12 @@ class Reader {
   }
   u64(): number {
     this.need(8);
-    const v = this.view.getUint32(this.pos) * TWO_32 + this.view.getUint32(this.pos + 4);
+    const hi = this.view.getUint32(this.pos);
+    // Above 2^53 a number is no longer exact: a revision or TTL the encoder never wrote.
+    if (hi > MAX_SAFE_HI) {
+      throw new Error(`Cannot decode WAL entry: number at byte ${this.pos} is beyond 2^53`);
+    }
+    const v = hi * TWO_32 + this.view.getUint32(this.pos + 4);
     this.pos += 8;
     return v;
   }

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { KvError } from "../errors.ts";
+
 /** Seconds etcd raises smaller TTLs to (ceil(1.5 × the default 1 s election timeout)). */
 export const MIN_LEASE_TTL = 2;
 /** Largest TTL etcd accepts, in seconds. */
@@ -22,6 +24,9 @@ export interface Lease {
   deadline: number;
   readonly keys: Set<string>;
 }
+
+/** Length of a lease row's key: `lease/` and 8 bytes. */
+const LEASE_KEY_LENGTH = 14;
 
 /** The key of a lease's row in the meta table: `lease/` then the ID as 8 big-endian bytes. */
 export function leaseMetaKey(id: bigint): string {
@@ -40,12 +45,30 @@ export function encodeLeaseMeta(ttl: number): Uint8Array {
   return out;
 }
 
-/** Decodes a meta row key and value back into an ID and TTL. */
+/**
+ * Decodes a meta row key and value back into an ID and TTL.
+ *
+ * @throws {KvError} `engine` when the key or value has the wrong length, or the TTL is above
+ *   {@linkcode MAX_LEASE_TTL} (a damaged row: no grant writes one).
+ */
 export function decodeLeaseMeta(key: string, value: Uint8Array): { id: bigint; ttl: number } {
+  const what = `Cannot read lease row ${JSON.stringify(key)}`;
+  // Without this check a short key fails in BigInt(NaN) and a short value in DataView, both
+  // with a RangeError that names neither the row nor the problem.
+  if (key.length !== LEASE_KEY_LENGTH || value.length !== 8) {
+    throw new KvError(
+      "engine",
+      `${what}: expected a ${LEASE_KEY_LENGTH}-byte key and an 8-byte value, got ` +
+        `${key.length} and ${value.length} bytes`,
+    );
+  }
   let u = 0n;
   for (let i = 6; i < 14; i++) u = (u << 8n) | BigInt(key.charCodeAt(i));
-  const ttl = Number(new DataView(value.buffer, value.byteOffset, 8).getBigUint64(0));
-  return { id: BigInt.asIntN(64, u), ttl };
+  const ttl = new DataView(value.buffer, value.byteOffset, 8).getBigUint64(0);
+  if (ttl > BigInt(MAX_LEASE_TTL)) {
+    throw new KvError("engine", `${what}: TTL ${ttl} is above the largest, ${MAX_LEASE_TTL}`);
+  }
+  return { id: BigInt.asIntN(64, u), ttl: Number(ttl) };
 }
 
 /** The in-memory lease table. */

@@ -109,9 +109,11 @@ export function scanSegment(
   let lastRev = 0;
   let records = 0;
   let reason: string | undefined;
-  // A frame with a correct checksum but a seq beyond the expected one proves entries are missing:
-  // no torn write produces it, so it is corruption even at the end of the last segment.
+  // A frame with a correct checksum but a seq beyond the expected one proves entries are missing,
+  // and one with a term or rev beyond 2^53 was never written by us: no torn write produces
+  // either, so it is corruption even at the end of the last segment.
   let missing = false;
+  let outOfRange = false;
 
   while (pos < len) {
     if (len - pos < FRAME_HEADER_BYTES) {
@@ -147,8 +149,17 @@ export function scanSegment(
       }
       break;
     }
-    lastTerm = getU64(view, payload + 8);
-    lastRev = getU64(view, payload + 16);
+    const recordTerm = getU64(view, payload + 8);
+    const recordRev = getU64(view, payload + 16);
+    if (!Number.isSafeInteger(recordTerm) || !Number.isSafeInteger(recordRev)) {
+      // The writer never encodes a value at or above 2^53 (it could not be read back exactly),
+      // and a checksummed frame is no torn write: this is corruption wherever it is.
+      reason = `entry seq ${seq} has term ${recordTerm} or rev ${recordRev} beyond 2^53`;
+      outOfRange = true;
+      break;
+    }
+    lastTerm = recordTerm;
+    lastRev = recordRev;
     if (seq > options.afterSeq && visit) {
       visit({
         seq,
@@ -174,7 +185,7 @@ export function scanSegment(
   if (reason === undefined) return scan;
 
   const resume = findValidFrame(bytes, pos, expected, max);
-  if (options.isLast && !resume && !missing) {
+  if (options.isLast && !resume && !missing && !outOfRange) {
     scan.tornTail = { segment: name, offset: pos, droppedBytes: len - pos };
     return scan;
   }
@@ -183,6 +194,8 @@ export function scanSegment(
     : `no good entry before it`;
   const after = resume
     ? `valid entries resume at offset ${resume.offset} with seq ${resume.seq}`
+    : outOfRange
+    ? "a checksummed entry cannot hold such values"
     : options.isLast
     ? "entries are missing"
     : "it is not the last segment, so this cannot be a torn write";
