@@ -478,6 +478,10 @@ export class ClusterNode {
     this.#c.logger.warn("stepping down", { reason });
     const old = this.#node;
     old.refuseWrites(new KvError("unavailable", "etcdserver: no leader"));
+    // A batch in flight may still be acknowledged until the lease ends: name a successor (who
+    // takes over at once) only when none is, or when the lease is over.
+    const leaseLeft = this.#renewedAt + this.#c.renewMs * 2 - performance.now();
+    if (leaseLeft > 0) await withDeadline(old.pipeline.close(), leaseLeft);
     this.#leader?.shutdown(reason, this.#leader.successor());
     this.#leader = undefined;
     this.#role = "follower";
@@ -538,7 +542,8 @@ export class ClusterNode {
         this.#c.logger.info("leader handed over", { reason: end.reason, successor: end.successor });
         if (end.successor === this.#c.nodeId) this.#successor = true;
         else await sleep(this.#c.renewMs); // let the successor take over first
-        this.#lockSeenAt = 0; // no need to wait for the lease
+        // The others wait: a released lock is taken at once, an unreleased one only after its
+        // lease (forgetting when we saw it would let us take over a healthy successor).
       } else if (end.kind === "disconnected") {
         await sleep(Math.min(1000, this.#c.renewMs));
       }

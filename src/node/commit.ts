@@ -173,6 +173,11 @@ export class CommitPipeline {
   async #run(): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#fenced) {
+        if (this.refuse) {
+          // Refused after these were queued (a leader stepping down): none may run now.
+          this.#failAll(this.#queue.splice(0), this.refuse);
+          break;
+        }
         const jobs = this.#queue.length <= this.#maxBatchJobs
           ? this.#queue.splice(0)
           : this.#queue.splice(0, this.#maxBatchJobs);

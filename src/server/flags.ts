@@ -168,7 +168,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "follower-max-retries",
     kind: "int",
     default: "5",
-    help: "failed follows before a takeover attempt",
+    help: "accepted for T4 compatibility; unused (takeover follows the leader's lease)",
   },
   {
     name: "follower-wait-mode",
@@ -198,7 +198,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "grpc-keepalive-min-time",
     kind: "duration",
     default: "5s",
-    help: "fastest client pings allowed",
+    help: "accepted for etcd compatibility; not enforced (client pings are always answered)",
   },
   {
     name: "grpc-keepalive-interval",
@@ -218,7 +218,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "grpc-keepalive-permit-without-stream",
     kind: "bool",
     default: "true",
-    help: "allow client pings with no active stream",
+    help: "accepted for etcd compatibility; not enforced (pings without streams are allowed)",
   },
 ];
 

@@ -237,7 +237,7 @@ export async function startServer(
   const metricsAddr = config.metricsAddr ? parseListenAddress(config.metricsAddr) : undefined;
   const tls = await readTls(config);
 
-  const ref: { node?: T4Node } = {};
+  const ref: { node?: T4Node; cluster?: ClusterNode } = {};
   let metricsServer: MetricsServer | undefined;
   if (metricsAddr) {
     metricsServer = await startMetricsServer({
@@ -257,7 +257,10 @@ export async function startServer(
         metrics.watchActive.set(st.watchers);
         metrics.watchActivePrefixes.set(ref.node.hub.watchedRanges);
         metrics.etcdWatchers.set(st.watchers);
-        metrics.etcdHasLeader.set(st.fenced ? 0 : 1);
+        const c = ref.cluster;
+        const leaderKnown = !c || c.isLeader ||
+          (c.role === "follower" && c.leaderMemberId !== undefined);
+        metrics.etcdHasLeader.set(!st.fenced && leaderKnown ? 1 : 0);
       },
       onError: (err) => logger.warn("metrics request failed", { error: errorText(err) }),
     });
@@ -306,6 +309,12 @@ export async function startServer(
           "--peer-listen needs an object store: --s3-bucket or --object-store-dir",
         );
       }
+      if (!config.walSyncUpload) {
+        // A new leader recovers from the object store: every acknowledged batch must be there.
+        throw new TypeError(
+          "--peer-listen needs --wal-sync-upload (cluster mode uploads every batch)",
+        );
+      }
       cluster = await ClusterNode.open(
         nodeConfig,
         await clusterConfigOf(
@@ -318,6 +327,7 @@ export async function startServer(
         nodeObserver,
       );
       node = cluster.node;
+      ref.cluster = cluster;
     } else {
       node = await T4Node.open(nodeConfig, nodeObserver);
     }
