@@ -142,10 +142,15 @@ export interface LeaseStatus {
   keys: Uint8Array[];
 }
 
-function rangeEnd(key: string, span: KeySpan): string | undefined {
-  if (span.prefix) return key.length === 0 ? "\0" : prefixEnd(key);
-  if (span.fromKey) return "\0";
-  return span.end === undefined ? undefined : toKey(span.end);
+/**
+ * The key and range end of a span, as etcd's clients send them: an empty key with `prefix` or
+ * `fromKey` means every key (`"\0"` to `"\0"`).
+ */
+function keySpan(key: Bytes, span: KeySpan): { key: string; end: string | undefined } {
+  const k = toKey(key);
+  if (span.prefix) return k.length === 0 ? { key: "\0", end: "\0" } : { key: k, end: prefixEnd(k) };
+  if (span.fromKey) return { key: k.length === 0 ? "\0" : k, end: "\0" };
+  return { key: k, end: span.end === undefined ? undefined : toKey(span.end) };
 }
 
 function keyValue(kv: Kv): KeyValue {
@@ -166,9 +171,8 @@ function mvccKeyBytes(key: string): Uint8Array {
 }
 
 function rangeRequest(key: Bytes, o: RangeOptions): mvcc.RangeRequest {
-  const k = toKey(key);
+  const { key: k, end } = keySpan(key, o);
   const r: mvcc.RangeRequest = { key: k };
-  const end = rangeEnd(k, o);
   if (end !== undefined) r.rangeEnd = end;
   for (
     const f of [
@@ -207,9 +211,8 @@ function putResult(r: mvcc.PutResponse): PutResult {
 }
 
 function deleteRequest(key: Bytes, o: DeleteOptions): mvcc.DeleteRangeRequest {
-  const k = toKey(key);
+  const { key: k, end } = keySpan(key, o);
   const r: mvcc.DeleteRangeRequest = { key: k };
-  const end = rangeEnd(k, o);
   if (end !== undefined) r.rangeEnd = end;
   if (o.prevKv) r.prevKv = true;
   return r;
@@ -223,9 +226,8 @@ function deleteResult(r: mvcc.DeleteRangeResponse): DeleteResult {
 
 function txnRequest(t: TxnSpec): mvcc.TxnRequest {
   const compare = (t.compare ?? []).map((c): mvcc.Compare => {
-    const key = toKey(c.key);
+    const { key, end } = keySpan(c.key, c);
     const out: mvcc.Compare = { key, target: c.target, result: c.result };
-    const end = rangeEnd(key, c);
     if (end !== undefined) out.rangeEnd = end;
     if (c.value !== undefined) {
       if (c.target === "value") out.operand = toKey(c.value as Bytes);
@@ -329,8 +331,8 @@ export class Store implements AsyncDisposable {
 
   /** Watches a key, prefix or range; iterate the result for batches of events. */
   watch(key: Bytes, options: WatchOptions = {}): Watch {
-    const k = toKey(key);
-    return new Watch(this.#node.hub, k, rangeEnd(k, options), options);
+    const { key: k, end } = keySpan(key, options);
+    return new Watch(this.#node.hub, k, end, options);
   }
 
   /** Grants a lease of `ttl` seconds (raised to etcd's 2 s minimum). */

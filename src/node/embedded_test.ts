@@ -142,3 +142,20 @@ Deno.test("Store: a second process-local open of the same directory is refused",
     await assertRejects(() => Store.open({ dataDir: dir }), Error, "lock");
   });
 });
+
+Deno.test("Store: an empty key with prefix or fromKey spans every key, as etcd's clients send it", async () => {
+  await withStore(async (db) => {
+    await db.put("a", "1");
+    await db.put("b/c", "2");
+    assertEquals((await db.range("", { prefix: true })).count, 2);
+    assertEquals((await db.range("", { fromKey: true })).count, 2);
+    assertEquals((await db.range("b", { prefix: true })).count, 1);
+    const all = await db.txn({
+      compare: [{ key: "", prefix: true, target: "version", result: "greater", value: 0 }],
+      success: [],
+    });
+    assertEquals(all.succeeded, true);
+    assertEquals((await db.delete("", { prefix: true })).deleted, 2);
+    assertEquals((await db.range("", { prefix: true })).count, 0);
+  });
+});
