@@ -106,3 +106,17 @@ Deno.test("a damaged engine file: refuse to open, naming the file", async () => 
     assert(/corrupt|malformed/i.test(err.message), err.message);
   });
 });
+
+Deno.test("a deleted engine file after a clean stop: refuse to start empty", async () => {
+  await withDir(async (dir) => {
+    {
+      await using db = await open({ dataDir: dir });
+      for (let i = 0; i < 20; i++) await db.put(`key-${i}`, "v");
+    }
+    // A clean stop folded the WAL into the engine and dropped it.
+    await Deno.remove(`${dir}/engine.db`);
+    const err = await assertRejects(() => open({ dataDir: dir }), KvError);
+    assert(err.message.includes("engine.db") && /missing/.test(err.message), err.message);
+    // With the WAL from the first entry on, replay rebuilds it instead (see above).
+  });
+});

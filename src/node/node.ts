@@ -214,6 +214,20 @@ export class T4Node implements AsyncDisposable {
         onProgress: observer.restoreProgress,
       };
       let restored: string | undefined;
+      if (!objects && !(await exists(layout.engineFile)) && (await exists(layout.walDir))) {
+        // The WAL directory is made after the engine file: this directory was used, and its
+        // engine file is gone. Starting empty would silently drop everything not in the WAL.
+        const first = (await listSegmentFiles(layout.walDir))[0];
+        if (first?.firstSeq !== 1) {
+          throw new KvError(
+            "engine",
+            `Cannot open data directory "${layout.root}": its engine file "${layout.engineFile}" ` +
+              `is missing and the WAL does not start at the first entry, so data would be lost. ` +
+              `Put the engine file back, start with the object store to restore from, or remove ` +
+              `the data directory to start empty`,
+          );
+        }
+      }
       if (objects && !(await exists(layout.engineFile))) {
         restored = (await restoreEngineFile({ store: objects, ...restoreOptions }))?.key;
       }
