@@ -8,8 +8,8 @@
  * follow new writes; leases expire and take their keys with them. A write resolves only once
  * it is fsynced to the local WAL, so `kill -9` at any moment loses nothing acknowledged.
  *
- * Run with `--allow-read --allow-write` on the data directory (and `--allow-env` if your
- * program reads `T4_*` variables).
+ * Run with `--allow-read` and `--allow-write` on the data directory, and `--allow-env`: the AWS
+ * SDK behind the S3 object store reads its variables when this module loads.
  *
  * @example Put, get, and read the past
  * ```ts
